@@ -103,7 +103,9 @@ func TestConfigEdits(t *testing.T) {
 		{
 			name: "edit one key of acmedomain",
 			in:   "acmedomain0: c.example,alias=x.example,plugin=old\n",
-			edit: func(c *ConfigFile) error { return c.SetACMEDomain(0, ACMEDomain{Domain: "c.example", Plugin: "new", Alias: "x.example"}) },
+			edit: func(c *ConfigFile) error {
+				return c.SetACMEDomain(0, ACMEDomain{Domain: "c.example", Plugin: "new", Alias: "x.example"})
+			},
 			want: "acmedomain0: c.example,alias=x.example,plugin=new\n",
 		},
 		{
