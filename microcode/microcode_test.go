@@ -362,8 +362,12 @@ func FuzzParseCPUInfo(f *testing.F) {
 			return
 		}
 		for _, c := range cpus {
-			c.Signature()
-			c.FirmwareFile()
+			if (c.Vendor == Intel || c.Vendor == AMD) && c.FirmwareFile() == "" {
+				t.Fatalf("no firmware file for %+v", c)
+			}
+			if c.Family > 0 && c.Family <= 0xf && c.Signature()>>8&0xf != uint32(c.Family) {
+				t.Fatalf("signature %#x lost family %d", c.Signature(), c.Family)
+			}
 		}
 	})
 }
