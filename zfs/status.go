@@ -201,8 +201,8 @@ type statusParser struct {
 	header     string // leading whitespace of the header line
 	stateCol   int
 	stack      []*Vdev
-	class     string
-	errorList bool
+	class      string
+	errorList  bool
 }
 
 func (p *statusParser) errf(format string, args ...any) error {
