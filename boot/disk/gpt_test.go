@@ -54,7 +54,7 @@ func TestInstallerLayout(t *testing.T) {
 		got = append(got, span{p.Number, p.Type, p.Start, p.End})
 	}
 	want := []span{
-		{1, TypeBIOSBoot, 34, 2047},            // 1007K, as lsblk shows it
+		{1, TypeBIOSBoot, 34, 2047},             // 1007K, as lsblk shows it
 		{2, TypeESP, 2048, 2048 + 0x100000 - 1}, // HD(2,GPT,...,0x800,0x100000)
 		{3, TypeZFS, 1050624, size/512 - 34},
 	}
