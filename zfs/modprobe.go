@@ -1,0 +1,188 @@
+package zfs
+
+import (
+	"bytes"
+	"strings"
+)
+
+// ModprobeConf is a modprobe.d configuration file, such as
+// /etc/modprobe.d/zfs.conf, kept line by line: formatting an untouched
+// file gives back its bytes, and edits change only the lines they touch.
+type ModprobeConf struct {
+	name  string
+	lines []string // physical lines without their newline
+	final bool     // the file ended with a newline
+}
+
+// ParseModprobe parses a modprobe.d file. Only "options" lines are
+// interpreted; an options line without a module name is an error.
+func ParseModprobe(name string, data []byte) (*ModprobeConf, error) {
+	m := &ModprobeConf{name: name}
+	if len(data) > 0 {
+		s := string(data)
+		m.final = strings.HasSuffix(s, "\n")
+		m.lines = strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	}
+	for _, l := range m.logical() {
+		f := strings.Fields(l.text)
+		if len(f) == 1 && f[0] == "options" {
+			return nil, &ParseError{File: name, Line: l.first + 1, Col: 1, Msg: "options without a module name"}
+		}
+	}
+	return m, nil
+}
+
+type logicalLine struct {
+	first, last int // physical line indexes
+	text        string
+}
+
+// logical joins lines continued with a trailing backslash and drops
+// comments.
+func (m *ModprobeConf) logical() []logicalLine {
+	var out []logicalLine
+	for i := 0; i < len(m.lines); i++ {
+		l := logicalLine{first: i}
+		var b strings.Builder
+		for ; i < len(m.lines); i++ {
+			s := m.lines[i]
+			if c, ok := strings.CutSuffix(s, `\`); ok {
+				b.WriteString(c)
+				b.WriteByte(' ')
+				continue
+			}
+			b.WriteString(s)
+			break
+		}
+		l.last = min(i, len(m.lines)-1)
+		l.text = b.String()
+		if t := strings.TrimSpace(l.text); t != "" && t[0] != '#' {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Option returns a module parameter set by an options line: the last
+// one, as modprobe applies them in order, with its 1-based line.
+func (m *ModprobeConf) Option(module, param string) (value string, line int, ok bool) {
+	for _, l := range m.logical() {
+		f := strings.Fields(l.text)
+		if len(f) < 3 || f[0] != "options" || !sameModule(f[1], module) {
+			continue
+		}
+		for _, kv := range f[2:] {
+			if k, v, found := strings.Cut(kv, "="); found && k == param {
+				value, line, ok = v, l.first+1, true
+			}
+		}
+	}
+	return value, line, ok
+}
+
+// sameModule compares module names, for which "-" and "_" are the same.
+func sameModule(a, b string) bool {
+	return strings.ReplaceAll(a, "-", "_") == strings.ReplaceAll(b, "-", "_")
+}
+
+// SetOption sets a module parameter: in place where options lines set
+// it, else at the end of the module's last options line, else on a new
+// line at the end of the file.
+func (m *ModprobeConf) SetOption(module, param, value string) error {
+	const bad = " \t\n=\\#"
+	if module == "" || param == "" || strings.ContainsAny(module, bad) || strings.ContainsAny(param, bad) {
+		return invalidf("invalid module option %q %q", module, param)
+	}
+	if value == "" || strings.ContainsAny(value, " \t\n\\#") {
+		return invalidf("module option %s=%q: value must be a single word", param, value)
+	}
+	want := param + "=" + value
+	set := false
+	for changed := true; changed; {
+		changed = false
+		for _, l := range m.logical() {
+			f := strings.Fields(l.text)
+			if len(f) < 3 || f[0] != "options" || !sameModule(f[1], module) {
+				continue
+			}
+			for j := 2; j < len(f); j++ {
+				if k, _, found := strings.Cut(f[j], "="); found && k == param {
+					set = true
+					if f[j] != want {
+						f[j] = want
+						m.replace(l, strings.Join(f, " "))
+						changed = true
+						break
+					}
+				}
+			}
+			if changed {
+				break
+			}
+		}
+	}
+	if set {
+		return nil
+	}
+	last := -1
+	for _, l := range m.logical() {
+		if f := strings.Fields(l.text); len(f) >= 2 && f[0] == "options" && sameModule(f[1], module) {
+			last = l.last
+		}
+	}
+	if last >= 0 {
+		m.lines[last] += " " + want
+		return nil
+	}
+	m.lines = append(m.lines, "options "+module+" "+want)
+	m.final = true
+	return nil
+}
+
+// DeleteOption removes a module parameter from every options line, and
+// lines left without parameters. It reports whether it was set.
+func (m *ModprobeConf) DeleteOption(module, param string) bool {
+	found := false
+	ls := m.logical()
+	for i := len(ls) - 1; i >= 0; i-- {
+		l := ls[i]
+		f := strings.Fields(l.text)
+		if len(f) < 3 || f[0] != "options" || !sameModule(f[1], module) {
+			continue
+		}
+		keep := f[:2]
+		for _, kv := range f[2:] {
+			if k, _, ok := strings.Cut(kv, "="); ok && k == param {
+				found = true
+				continue
+			}
+			keep = append(keep, kv)
+		}
+		if len(keep) == len(f) {
+			continue
+		}
+		if len(keep) == 2 {
+			m.lines = append(m.lines[:l.first], m.lines[l.last+1:]...)
+		} else {
+			m.replace(l, strings.Join(keep, " "))
+		}
+	}
+	return found
+}
+
+// replace rewrites a logical line as one physical line.
+func (m *ModprobeConf) replace(l logicalLine, text string) {
+	m.lines = append(m.lines[:l.first], append([]string{text}, m.lines[l.last+1:]...)...)
+}
+
+// Format returns the file's text.
+func (m *ModprobeConf) Format() []byte {
+	var b bytes.Buffer
+	for i, l := range m.lines {
+		b.WriteString(l)
+		if i < len(m.lines)-1 || m.final {
+			b.WriteByte('\n')
+		}
+	}
+	return b.Bytes()
+}
