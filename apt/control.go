@@ -16,7 +16,8 @@ type paragraphReader struct {
 	start int // first unread byte
 	end   int // end of data in buf
 	eof   bool
-	line  int // line number of buf[start]
+	cr    bool // a carriage return was seen: use the slow separator search
+	line  int  // line number of buf[start]
 }
 
 func newParagraphReader(r io.Reader) *paragraphReader {
@@ -50,7 +51,7 @@ func (p *paragraphReader) next() ([]byte, int, error) {
 		}
 		if p.start < p.end {
 			data := p.buf[p.start:p.end]
-			if i := paragraphEnd(data); i >= 0 {
+			if i := p.paragraphEnd(data); i >= 0 {
 				par := data[:i]
 				line := p.line
 				p.line += bytes.Count(par, []byte{'\n'}) + 1
@@ -75,7 +76,13 @@ func (p *paragraphReader) next() ([]byte, int, error) {
 
 // paragraphEnd returns the index of the newline that ends the first
 // paragraph in data (the second of "\n\n"), or -1.
-func paragraphEnd(data []byte) int {
+func (p *paragraphReader) paragraphEnd(data []byte) int {
+	if !p.cr {
+		if i := bytes.Index(data, []byte("\n\n")); i >= 0 {
+			return i + 1
+		}
+		return -1
+	}
 	off := 0
 	for {
 		i := bytes.IndexByte(data[off:], '\n')
@@ -120,6 +127,9 @@ func (p *paragraphReader) fill() error {
 		p.buf = nb
 	}
 	n, err := p.r.Read(p.buf[p.end:])
+	if !p.cr && bytes.IndexByte(p.buf[p.end:p.end+n], '\r') >= 0 {
+		p.cr = true
+	}
 	p.end += n
 	if err == io.EOF {
 		p.eof = true
