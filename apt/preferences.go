@@ -167,10 +167,10 @@ type pinMatch struct {
 	ver       string
 	verPrefix bool
 	// release pins
-	all                                                    bool
+	all                                                  bool
 	relVer, origin, archive, codename, label, comp, arch string
-	release                                                string
-	relVerPrefix                                           bool
+	release                                              string
+	relVerPrefix                                         bool
 	// origin pins
 	site string
 }
