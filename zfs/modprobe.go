@@ -134,6 +134,9 @@ func (m *ModprobeConf) SetOption(module, param, value string) error {
 		m.lines[last] += " " + want
 		return nil
 	}
+	if n := len(m.lines); n > 0 && strings.HasSuffix(m.lines[n-1], `\`) {
+		m.lines = append(m.lines, "") // end the dangling continuation
+	}
 	m.lines = append(m.lines, "options "+module+" "+want)
 	m.final = true
 	return nil
