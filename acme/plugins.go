@@ -88,7 +88,8 @@ var varKeyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // lines starting with '#' are skipped. Errors never quote values.
 func ParseData(data string) ([]Var, error) {
 	var out []Var
-	for i, line := range strings.Split(strings.ReplaceAll(data, "\r\n", "\n"), "\n") {
+	for i, line := range strings.Split(data, "\n") {
+		line = strings.TrimSuffix(line, "\r")
 		if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
