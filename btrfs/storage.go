@@ -2,21 +2,17 @@ package btrfs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"slices"
 	"strings"
 
-	"github.com/hostadm/hostadm/internal/rootfs"
+	"github.com/hostadm/hostadm/internal/pvestorage"
 	"github.com/hostadm/hostadm/internal/sectioncfg"
 )
 
 // StorageConfigPath is Proxmox VE's storage configuration.
-const StorageConfigPath = "/etc/pve/storage.cfg"
-
-const storageLock = "/run/lock/hostadm/storage.cfg.lock"
+const StorageConfigPath = pvestorage.Path
 
 // ErrStorageExists is returned when adding a storage whose ID is taken.
 var ErrStorageExists = sectioncfg.ErrExists
@@ -41,7 +37,6 @@ type Storage struct {
 }
 
 var (
-	storageIDRE     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]*[A-Za-z0-9]$`)
 	btrfsContent    = []string{"images", "rootdir", "vztmpl", "iso", "backup", "snippets", "import"}
 	installerBtrfs  = Storage{ID: "local-btrfs", Path: "/var/lib/pve/local-btrfs", Content: []string{"iso", "vztmpl", "backup", "images", "rootdir"}}
 	defaultDirLocal = "local"
@@ -49,8 +44,8 @@ var (
 
 // Validate checks the entry as pvesm would.
 func (s *Storage) Validate() error {
-	if !storageIDRE.MatchString(s.ID) {
-		return fmt.Errorf("%w: storage ID %q", ErrInvalid, s.ID)
+	if err := pvestorage.ValidID(s.ID); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if !strings.HasPrefix(s.Path, "/") || strings.ContainsAny(s.Path, "\n,") {
 		return fmt.Errorf("%w: storage %s: path %q is not absolute", ErrInvalid, s.ID, s.Path)
@@ -63,13 +58,6 @@ func (s *Storage) Validate() error {
 	return nil
 }
 
-func splitList(v string) []string {
-	if v == "" {
-		return nil
-	}
-	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' })
-}
-
 // storagesOf reads the btrfs entries of a parsed storage.cfg.
 func storagesOf(f *sectioncfg.File) []Storage {
 	var out []Storage
@@ -77,9 +65,9 @@ func storagesOf(f *sectioncfg.File) []Storage {
 		s := Storage{ID: sec.ID, Line: sec.Line}
 		s.Path, _ = sec.Get("path")
 		v, _ := sec.Get("content")
-		s.Content = splitList(v)
+		s.Content = pvestorage.List(v)
 		v, _ = sec.Get("nodes")
-		s.Nodes = splitList(v)
+		s.Nodes = pvestorage.List(v)
 		v, _ = sec.Get("disable")
 		s.Disabled = v == "1"
 		s.IsMountpoint, _ = sec.Get("is_mountpoint")
@@ -138,55 +126,22 @@ func useInstallerLayout(f *sectioncfg.File) error {
 // Storages returns the btrfs entries of storage.cfg; none when the file
 // does not exist.
 func (c *Client) Storages() ([]Storage, error) {
-	data, err := c.fs.ReadFile(StorageConfigPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	f, err := sectioncfg.Parse(StorageConfigPath, data)
+	f, err := pvestorage.Read(c.fs)
 	if err != nil {
 		return nil, err
 	}
 	return storagesOf(f), nil
 }
 
-// editStorage runs a locked, conditional read-modify-write of
-// storage.cfg.
-func (c *Client) editStorage(ctx context.Context, fn func(*sectioncfg.File) error) error {
-	lk, err := c.fs.Lock(ctx, storageLock)
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	data, d, err := c.fs.ReadFileDigest(StorageConfigPath)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	f, err := sectioncfg.Parse(StorageConfigPath, data)
-	if err != nil {
-		return err
-	}
-	if err := fn(f); err != nil {
-		return err
-	}
-	out := f.Format()
-	if string(out) == string(data) {
-		return nil
-	}
-	return c.fs.WriteFile(StorageConfigPath, out, &rootfs.WriteOptions{Perm: 0o640, Expect: &d})
-}
-
 // AddStorage adds a btrfs entry to storage.cfg, like `pvesm add btrfs
 // ID --path PATH`. A taken ID fails with ErrStorageExists.
 func (c *Client) AddStorage(ctx context.Context, s Storage) error {
-	return c.editStorage(ctx, func(f *sectioncfg.File) error { return addStorage(f, s) })
+	return pvestorage.Edit(ctx, c.fs, func(f *sectioncfg.File) error { return addStorage(f, s) })
 }
 
 // RemoveStorage removes the btrfs entry with the given ID; the data stays.
 func (c *Client) RemoveStorage(ctx context.Context, id string) error {
-	return c.editStorage(ctx, func(f *sectioncfg.File) error {
+	return pvestorage.Edit(ctx, c.fs, func(f *sectioncfg.File) error {
 		sec := f.Lookup(id)
 		if sec == nil || sec.Type != "btrfs" {
 			return fmt.Errorf("storage %s: no btrfs entry: %w", id, fs.ErrNotExist)
@@ -201,5 +156,5 @@ func (c *Client) RemoveStorage(ctx context.Context, id string) error {
 // local-btrfs" at /var/lib/pve/local-btrfs. The subvolume itself is made
 // with CreateSubvolume.
 func (c *Client) UseInstallerLayout(ctx context.Context) error {
-	return c.editStorage(ctx, useInstallerLayout)
+	return pvestorage.Edit(ctx, c.fs, useInstallerLayout)
 }

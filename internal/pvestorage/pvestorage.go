@@ -1,0 +1,83 @@
+// Package pvestorage reads and edits Proxmox VE's storage configuration,
+// /etc/pve/storage.cfg, for the packages that own storage types (btrfs,
+// lvm, zfs): a locked, digest-checked read-modify-write over
+// internal/sectioncfg, and the checks pvesm applies to every entry.
+package pvestorage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strings"
+
+	"github.com/hostadm/hostadm/internal/rootfs"
+	"github.com/hostadm/hostadm/internal/sectioncfg"
+)
+
+// Path is the storage configuration's name.
+const Path = "/etc/pve/storage.cfg"
+
+// lockName serialises this module's writers; Proxmox VE's own tools
+// lock through pmxcfs, and a concurrent write by them is caught by the
+// digest check.
+const lockName = "/run/lock/hostadm/storage.cfg.lock"
+
+// ErrInvalid is matched by the errors of ValidID.
+var ErrInvalid = errors.New("invalid storage entry")
+
+var idRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]*[A-Za-z0-9]$`)
+
+// ValidID checks a storage ID as pvesm does.
+func ValidID(id string) error {
+	if !idRE.MatchString(id) {
+		return fmt.Errorf("%w: storage ID %q", ErrInvalid, id)
+	}
+	return nil
+}
+
+// List splits a comma-separated property value ("images,rootdir");
+// "" gives nil.
+func List(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' })
+}
+
+// Read parses storage.cfg below the root; a missing file reads as empty.
+func Read(f *rootfs.FS) (*sectioncfg.File, error) {
+	data, err := f.ReadFile(Path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return sectioncfg.Parse(Path, data)
+}
+
+// Edit runs fn on storage.cfg under a lock and writes the result
+// atomically when it changed, refusing to overwrite a concurrent edit
+// (rootfs.ErrConflict).
+func Edit(ctx context.Context, f *rootfs.FS, fn func(*sectioncfg.File) error) error {
+	lk, err := f.Lock(ctx, lockName)
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
+	data, d, err := f.ReadFileDigest(Path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	cfg, err := sectioncfg.Parse(Path, data)
+	if err != nil {
+		return err
+	}
+	if err := fn(cfg); err != nil {
+		return err
+	}
+	out := cfg.Format()
+	if string(out) == string(data) {
+		return nil
+	}
+	return f.WriteFile(Path, out, &rootfs.WriteOptions{Perm: 0o640, Expect: &d})
+}
