@@ -1,0 +1,125 @@
+//go:build vmtest
+
+package smart
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/hostadm/hostadm/internal/testenv"
+)
+
+// TestVMNativeMatchesSmartctl reads QEMU's emulated SATA and NVMe disks
+// natively and through smartctl -a -j, and compares the two field by
+// field.
+func TestVMNativeMatchesSmartctl(t *testing.T) {
+	testenv.RequireVM(t)
+	testenv.RequireTool(t, "smartctl")
+	c := newTestClient(t, "")
+	ctx := context.Background()
+	for _, dev := range []string{testenv.VMSATADisk(t), testenv.VMNVMeDisk(t)} {
+		t.Run(filepath.Base(dev), func(t *testing.T) {
+			native, err := c.ReadNative(ctx, dev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc, st, err := c.Smartctl(ctx, dev, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %s %s, health %s, smartctl exit status %d (%s)", dev, native.Model, native.Serial, native.Health, st, st)
+			mustCompare(t, native, sc)
+			if native.Health != Passed {
+				t.Errorf("health %s, want PASSED", native.Health)
+			}
+			if native.Temperature == nil {
+				t.Error("no temperature")
+			}
+			// Keep the raw device data for the unit tests' recorded buffers.
+			if dir := os.Getenv("HOSTADM_VM_RECORD"); dir != "" {
+				out, _ := exec.Command("smartctl", "-a", "-j", dev).Output()
+				os.WriteFile(filepath.Join(dir, "smartctl-vm-"+filepath.Base(dev)+".json"), out, 0o644)
+			}
+		})
+	}
+}
+
+// TestVMEnableSMART runs SMART ENABLE OPERATIONS on the SATA disk and
+// checks through smartctl that SMART stays enabled.
+func TestVMEnableSMART(t *testing.T) {
+	testenv.RequireVM(t)
+	testenv.RequireTool(t, "smartctl")
+	c := newTestClient(t, "")
+	ctx := context.Background()
+	dev := testenv.VMSATADisk(t)
+	if err := c.EnableSMART(ctx, dev); err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := c.Smartctl(ctx, dev, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.SMARTEnabled {
+		t.Error("smartctl says SMART is disabled after SMART ENABLE OPERATIONS")
+	}
+	// NVMe has nothing to enable.
+	if err := c.EnableSMART(ctx, testenv.VMNVMeDisk(t)); err != nil {
+		t.Error(err)
+	}
+	// Read falls back to nothing here: both disks read natively.
+	if r, err := c.Read(ctx, dev); err != nil || r.Source != SourceNative {
+		t.Errorf("Read: %v, source %v", err, r)
+	}
+}
+
+// TestVMDiscover finds the emulated disks in the guest's sysfs.
+func TestVMDiscover(t *testing.T) {
+	testenv.RequireVM(t)
+	disks, err := newTestClient(t, "").Discover()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Transport{testenv.VMSATADisk(t): ATA, testenv.VMNVMeDisk(t): NVMe}
+	for _, d := range disks {
+		if tr, ok := want[d.Path]; ok {
+			if d.Transport != tr || d.RAID || !d.HasSMART() {
+				t.Errorf("%s: %+v", d.Path, d)
+			}
+			delete(want, d.Path)
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("not found: %v (found %+v)", want, disks)
+	}
+}
+
+// BenchmarkHealth reads health and attributes of the SATA and NVMe disks
+// natively and with smartctl -a -j.
+func BenchmarkHealth(b *testing.B) {
+	testenv.RequireVM(b)
+	testenv.RequireTool(b, "smartctl")
+	c := newTestClient(b, "")
+	ctx := context.Background()
+	devs := []string{testenv.VMSATADisk(b), testenv.VMNVMeDisk(b)}
+	b.Run("hostadm", func(b *testing.B) {
+		for b.Loop() {
+			for _, d := range devs {
+				if _, err := c.ReadNative(ctx, d); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("vs=smartctl", func(b *testing.B) {
+		for b.Loop() {
+			for _, d := range devs {
+				if _, _, err := c.Smartctl(ctx, d, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
