@@ -3,6 +3,7 @@ module github.com/hostadm/hostadm
 go 1.26.0
 
 require (
+	github.com/bicomsystems/go-libzfs v0.4.0
 	github.com/google/go-cmp v0.7.0
 	github.com/miekg/dns v1.1.73
 	golang.org/x/crypto v0.59.0
