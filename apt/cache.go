@@ -85,7 +85,7 @@ type pkgInfo struct {
 
 // Cache is the part of APT's package cache hostadm needs: the enabled
 // lists, the dpkg status, the pins, and the versions of the packages
-// asked for. Build one with [Client.Cache] or [LoadCache].
+// asked for. Build one with [Client.Cache].
 type Cache struct {
 	Lists      []*PackageList
 	Status     *Status
@@ -157,21 +157,21 @@ func indexNL(b []byte) int {
 	return -1
 }
 
-// LoadCache reads the lists, status and pins below fsys's root and keeps
+// loadCache reads the lists, status and pins below fsys's root and keeps
 // the versions of the packages for which want returns true (nil: the
 // installed packages). archs are the architectures APT handles, native
 // first.
-func LoadCache(fsys *rootfs.FS, src *Sources, archs []string, want func(name string) bool) (*Cache, error) {
+func loadCache(fsys *rootfs.FS, src *Sources, archs []string, want func(name string) bool) (*Cache, error) {
 	st, err := readStatus(fsys)
 	if err != nil {
 		return nil, err
 	}
-	pins, err := ReadPreferences(fsys)
+	pins, err := readPreferences(fsys)
 	if err != nil {
 		return nil, err
 	}
 	c := &Cache{
-		Lists:      PackageLists(fsys, src, archs),
+		Lists:      packageLists(fsys, src, archs),
 		Status:     st,
 		Pins:       pins,
 		NativeArch: archs[0],

@@ -51,9 +51,6 @@ func New(cfg *Config) (*Client, error) {
 // Close releases the root directory.
 func (c *Client) Close() error { return c.fs.Close() }
 
-// FS returns the client's root file system.
-func (c *Client) FS() *rootfs.FS { return c.fs }
-
 // Architectures returns the architectures APT handles: the native one
 // first, then the foreign ones dpkg was told about (dpkg --add-architecture).
 func (c *Client) Architectures() ([]string, error) {
@@ -111,7 +108,26 @@ func (c *Client) Codename() (string, error) {
 func (c *Client) Status() (*Status, error) { return readStatus(c.fs) }
 
 // Sources reads the sources files the way APT does.
-func (c *Client) Sources() (*Sources, error) { return ReadSources(c.fs) }
+func (c *Client) Sources() (*Sources, error) { return readSources(c.fs) }
+
+// Preferences reads the pins of /etc/apt/preferences and
+// /etc/apt/preferences.d the way APT does.
+func (c *Client) Preferences() ([]Pin, error) { return readPreferences(c.fs) }
+
+// PackageLists returns the downloaded Packages lists of the enabled
+// entries, in APT's order, with their Release data and default pin
+// priority (preferences not applied).
+func (c *Client) PackageLists() ([]*PackageList, error) {
+	src, err := c.Sources()
+	if err != nil {
+		return nil, err
+	}
+	archs, err := c.Architectures()
+	if err != nil {
+		return nil, err
+	}
+	return packageLists(c.fs, src, archs), nil
+}
 
 // Cache loads the package cache for the packages want selects (nil: the
 // installed ones).
@@ -124,7 +140,7 @@ func (c *Client) Cache(want func(name string) bool) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	return LoadCache(c.fs, src, archs, want)
+	return loadCache(c.fs, src, archs, want)
 }
 
 // InstalledVersion returns the installed version of a package (native

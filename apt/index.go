@@ -163,7 +163,7 @@ func hostOf(uri string) string {
 // entries in src, in APT's order, for the given architectures (native
 // first). Lists that were never downloaded are skipped; a list named by
 // two entries is returned once.
-func PackageLists(fsys *rootfs.FS, src *Sources, archs []string) []*PackageList {
+func packageLists(fsys *rootfs.FS, src *Sources, archs []string) []*PackageList {
 	var out []*PackageList
 	seen := map[string]bool{}
 	releases := map[string]*Release{}

@@ -119,10 +119,10 @@ func stripComments(par []byte) []byte {
 	return b.Bytes()
 }
 
-// ReadPreferences reads /etc/apt/preferences and the files of
+// readPreferences reads /etc/apt/preferences and the files of
 // /etc/apt/preferences.d APT reads (no extension or ".pref"), in APT's
 // order.
-func ReadPreferences(fsys *rootfs.FS) ([]Pin, error) {
+func readPreferences(fsys *rootfs.FS) ([]Pin, error) {
 	names := []string{PreferencesFile}
 	if ents, err := fsys.ReadDir(PreferencesDir); err == nil {
 		for _, de := range ents {

@@ -85,10 +85,10 @@ func sourcePartName(name string) (ok bool, reason string) {
 	return true, ""
 }
 
-// ReadSources reads the sources files below fsys's root the way APT does.
+// readSources reads the sources files below fsys's root the way APT does.
 // A missing sources.list or sources.list.d is not an error; files that
 // cannot be read or parsed are reported in Sources.Errors.
-func ReadSources(fsys *rootfs.FS) (*Sources, error) {
+func readSources(fsys *rootfs.FS) (*Sources, error) {
 	s := &Sources{}
 	read := func(name string) {
 		data, d, err := fsys.ReadFileDigest(name)
