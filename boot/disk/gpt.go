@@ -703,3 +703,32 @@ func (s sizeInfo) Mode() os.FileMode  { return 0o600 }
 func (s sizeInfo) ModTime() time.Time { return time.Time{} }
 func (s sizeInfo) IsDir() bool        { return false }
 func (s sizeInfo) Sys() any           { return nil }
+
+// SetPartitionType changes the type of one partition of a disk
+// (`sgdisk -t NUMBER:TYPE DISK`). Only the entry's type changes, so the
+// table is rewritten even while other partitions are in use; the kernel
+// is asked to re-read it only when nothing is.
+func SetPartitionType(ctx context.Context, path string, number int, typeGUID string) error {
+	t, err := Read(path)
+	if err != nil {
+		return err
+	}
+	if err := t.SetType(number, typeGUID); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := Encode(f, t); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if checkWritable(path, nil, t) == nil {
+		return reread(f, path, nil, t)
+	}
+	return nil
+}

@@ -13,6 +13,8 @@
 //     unset ("Free cluster summary uninitialized");
 //   - the boot sector's hidden-sector count is zero even for a partition
 //     that starts at LBA 2048;
+//   - names such as 6.8.12-4-pve and 6.8.12-2-pve get the same 8.3
+//     name ("Duplicate directory entry");
 //   - removing or replacing a file leaves its clusters allocated, and an
 //     empty file keeps a cluster ("Reclaimed unused clusters", "has a
 //     zero length but a non-zero start cluster").

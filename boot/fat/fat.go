@@ -82,11 +82,21 @@ type FS struct {
 }
 
 // Open opens the FAT32 file system on dev, a partition of size bytes
-// that starts at sector hiddenSectors of its disk (zero if unknown).
+// that starts at sector hiddenSectors of its disk (zero if unknown). A
+// file system that an interrupted writer left inconsistent (FAT copies
+// that differ, unreferenced clusters) is repaired first, which needs dev
+// to be writable.
 func Open(dev Device, size int64, hiddenSectors uint32) (*FS, error) {
 	g, err := readGeometry(dev)
 	if err != nil {
 		return nil, err
+	}
+	if rep, err := Check(dev, 0); err != nil {
+		return nil, err
+	} else if !rep.Clean() {
+		if _, err := Repair(dev, 0); err != nil {
+			return nil, fmt.Errorf("repair %q: %w", rep.Problems, err)
+		}
 	}
 	f, err := fat32.Read(&storage{dev: dev, size: size}, size, 0, 512)
 	if err != nil {
@@ -121,8 +131,16 @@ func clean(name string) string { return path.Clean("/" + name) }
 
 // ReadFile reads a whole file.
 func (f *FS) ReadFile(name string) ([]byte, error) {
-	if _, err := f.Stat(name); err != nil {
+	fi, err := f.Stat(name)
+	if err != nil {
 		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, &iofs.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
+	}
+	if fi.Size() == 0 {
+		// go-diskfs cannot read a file without clusters.
+		return []byte{}, nil
 	}
 	return f.fs.ReadFile(clean(name))
 }

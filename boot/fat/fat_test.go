@@ -148,6 +148,10 @@ func TestDefects(t *testing.T) {
 			writeRaw(t, fs, "/a", bytes.Repeat([]byte("x"), 100000))
 			must(t, fs.Remove("/a"))
 		}, "unused clusters"},
+		{"same short name", func(t *testing.T, fs *fat32.FileSystem) {
+			writeRaw(t, fs, "/6.8.12-4-pve", []byte("a"))
+			writeRaw(t, fs, "/6.8.12-2-pve", []byte("b"))
+		}, "Duplicate directory entry"},
 		{"empty file keeps a cluster", func(t *testing.T, fs *fat32.FileSystem) { writeRaw(t, fs, "/empty", nil) }, "cluster chain length is > 0"},
 	}
 	for _, tt := range tests {

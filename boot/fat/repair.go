@@ -82,6 +82,7 @@ func repair(dev Device, hidden uint32, fix bool) (*Report, error) {
 			problem("%s: directory cluster chain is broken", path)
 		}
 		idx := 0
+		shortNames := map[string]bool{}
 		for _, c := range clusters {
 			buf := make([]byte, g.clusterBytes)
 			if _, err := dev.ReadAt(buf, g.clusterOffset(c)); err != nil {
@@ -96,6 +97,15 @@ func repair(dev Device, hidden uint32, fix bool) (*Report, error) {
 					continue
 				}
 				name := strings.TrimRight(e.name, " ")
+				if sfn := string(buf[o : o+11]); shortNames[sfn] && name != "." && name != ".." {
+					problem("%s/%s: Duplicate directory entry", path, strings.TrimSpace(sfn))
+					if fix {
+						if err := renameShort(dev, buf, o, g.clusterOffset(c), shortNames); err != nil {
+							return err
+						}
+					}
+				}
+				shortNames[string(buf[o:o+11])] = true
 				if !root && (idx == 0 || idx == 1) {
 					want, label := dir, "."
 					if idx == 1 {
@@ -266,4 +276,46 @@ func checkBootSectors(dev Device, g *geometry, hidden uint32, fix bool, problem 
 	}
 	_, err := dev.WriteAt(bs, 0)
 	return err
+}
+
+// renameShort gives the short-name entry at buf[o:] a unique "~N" name
+// (go-diskfs gives names such as 6.8.12-4-pve and 6.8.12-2-pve the same
+// 8.3 name) and updates the checksum in the long-name slots before it.
+func renameShort(dev Device, buf []byte, o int, base int64, names map[string]bool) error {
+	old := string(buf[o : o+8])
+	stem := strings.TrimRight(old, " ")
+	if i := strings.IndexByte(stem, '~'); i >= 0 {
+		stem = stem[:i]
+	}
+	ext := string(buf[o+8 : o+11])
+	var name string
+	for n := 1; ; n++ {
+		suffix := fmt.Sprintf("~%d", n)
+		st := stem
+		if len(st) > 8-len(suffix) {
+			st = st[:8-len(suffix)]
+		}
+		name = fmt.Sprintf("%-8s", st+suffix) + ext
+		if !names[name] {
+			break
+		}
+	}
+	copy(buf[o:], name)
+	sum := lfnChecksum(buf[o : o+11])
+	start := o
+	for p := o - 32; p >= 0 && buf[p+11] == attrLFN && buf[p] != 0xE5; p -= 32 {
+		buf[p+13] = sum
+		start = p
+	}
+	_, err := dev.WriteAt(buf[start:o+32], base+int64(start))
+	return err
+}
+
+// lfnChecksum is the checksum of an 8.3 name stored in long-name slots.
+func lfnChecksum(sfn []byte) byte {
+	var sum byte
+	for _, c := range sfn {
+		sum = (sum>>1 | sum<<7) + c
+	}
+	return sum
 }
