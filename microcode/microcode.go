@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/hostadm/hostadm/internal/rootfs"
-	"github.com/hostadm/hostadm/internal/runner"
 )
 
 // Files the package reads below the root.
@@ -34,8 +33,8 @@ type Config struct {
 
 // Client inspects and sets up the CPU microcode of one system.
 type Client struct {
-	fs  *rootfs.FS
-	run runner.Runner
+	fs *rootfs.FS
+	pm packageManager // apt; set lazily, replaced in tests
 }
 
 // New returns a Client. A nil cfg means defaults.
@@ -47,7 +46,7 @@ func New(cfg *Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{fs: f, run: runner.Default}, nil
+	return &Client{fs: f}, nil
 }
 
 // Close releases the root directory.
