@@ -114,11 +114,7 @@ func ParseStorage(name string, data []byte) ([]Storage, error) {
 }
 
 func splitList(v string) []string {
-	var out []string
-	for _, x := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
-		out = append(out, x)
-	}
-	return out
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' })
 }
 
 // Storages reads the zfspool entries of /etc/pve/storage.cfg; a missing
