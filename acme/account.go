@@ -139,7 +139,9 @@ func parsePrivateKey(data []byte) (crypto.Signer, error) {
 	if block == nil {
 		return nil, fmt.Errorf("%w: no PEM block", ErrInvalid)
 	}
-	if x509.IsEncryptedPEMBlock(block) || strings.Contains(block.Type, "ENCRYPTED") { //nolint:staticcheck // detection only
+	// Legacy PEM encryption (Proc-Type: 4,ENCRYPTED) or PKCS #8
+	// "ENCRYPTED PRIVATE KEY".
+	if strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED") || strings.Contains(block.Type, "ENCRYPTED") {
 		return nil, fmt.Errorf("%w: the key is encrypted; it must not be password protected", ErrInvalid)
 	}
 	var key any

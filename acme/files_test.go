@@ -279,6 +279,7 @@ func TestCheckCertificate(t *testing.T) {
 	}{
 		{"wrong key", good, keyPEM(t, otherKey), nil, "does not match"},
 		{"encrypted key", good, encrypted, nil, "encrypted"},
+		{"legacy encrypted key", good, []byte("-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00000000000000000000000000000000\n\nAAAA\n-----END EC PRIVATE KEY-----\n"), nil, "encrypted"},
 		{"no key", good, nil, nil, "no private key"},
 		{"chain out of order", append(append([]byte{}, caPEM...), leafPEM...), keyPEM(t, leafKey), nil, "does not match"},
 		{"intermediate not the issuer", append(append([]byte{}, leafPEM...), leafPEM...), keyPEM(t, leafKey), nil, "chain out of order"},
