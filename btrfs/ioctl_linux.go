@@ -26,7 +26,7 @@ const (
 	subvolSpecByID   = 1 << 4 // BTRFS_SUBVOL_SPEC_BY_ID
 	fsInfoFlagGen    = 1 << 1 // BTRFS_FS_INFO_FLAG_GENERATION
 	fsInfoFlagCsum   = 1 << 0 // BTRFS_FS_INFO_FLAG_CSUM_INFO
-	searchBufSize    = 64 << 10
+	searchBufSize    = 256 << 10
 	rootTreeObjectID = 1 // BTRFS_ROOT_TREE_OBJECTID
 	chunkTreeID      = 3 // BTRFS_CHUNK_TREE_OBJECTID
 	fsTreeObjectID   = 5 // BTRFS_FS_TREE_OBJECTID

@@ -10,13 +10,18 @@ import (
 // calling fn with each item's header and data. It needs CAP_SYS_ADMIN.
 func treeSearch(fd int, treeID uint64, min, max key, fn func(h *searchHeader, item []byte) error) error {
 	a := new(searchArgsV2)
+	// Touch every page: the kernel copies items with page faults
+	// disabled and restarts the search when it hits an absent page.
+	for i := 0; i < len(a.Buf); i += 4096 {
+		a.Buf[i] = 1
+	}
 	k := &a.Key
 	k.TreeID = treeID
 	k.MinObjectid, k.MinType, k.MinOffset = min.objectid, uint32(min.typ), min.offset
 	k.MaxObjectid, k.MaxType, k.MaxOffset = max.objectid, uint32(max.typ), max.offset
 	k.MaxTransid = ^uint64(0)
 	for {
-		k.NrItems = 4096
+		k.NrItems = ^uint32(0)
 		if err := ioctlTreeSearchV2(fd, a); err != nil {
 			return err
 		}

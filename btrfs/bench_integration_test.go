@@ -1,0 +1,94 @@
+//go:build integration
+
+package btrfs
+
+import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hostadm/hostadm/internal/testenv"
+)
+
+// BenchmarkSnapshots creates and deletes 1,000 snapshots of a subvolume
+// per iteration: through the ioctls, and through the btrfs command, one
+// process per snapshot as a script would.
+func BenchmarkSnapshots(b *testing.B) {
+	mnt, _, _ := newFS(b, 1, 4<<30, MkfsPlan{}, "")
+	c := newClient(b)
+	src := filepath.Join(mnt, "src")
+	if err := c.CreateSubvolume(src); err != nil {
+		b.Fatal(err)
+	}
+	const n = 1000
+	b.Run("hostadm", func(b *testing.B) {
+		for b.Loop() {
+			for i := range n {
+				if err := c.Snapshot(src, filepath.Join(mnt, fmt.Sprintf("s%d", i)), &SnapshotOptions{ReadOnly: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for i := range n {
+				if err := c.DeleteSubvolume(filepath.Join(mnt, fmt.Sprintf("s%d", i)), nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("vs=btrfs-cli", func(b *testing.B) {
+		testenv.RequireTool(b, "btrfs")
+		for b.Loop() {
+			for i := range n {
+				if out, err := exec.Command("btrfs", "subvolume", "snapshot", "-r", src, filepath.Join(mnt, fmt.Sprintf("s%d", i))).CombinedOutput(); err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+			}
+			for i := range n {
+				if out, err := exec.Command("btrfs", "subvolume", "delete", filepath.Join(mnt, fmt.Sprintf("s%d", i))).CombinedOutput(); err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkListSubvolumes lists a file system of 10,000 subvolumes: the
+// root tree search with cached path lookups against `btrfs subvolume
+// list`, which prints the same IDs, generations, parents and paths.
+func BenchmarkListSubvolumes(b *testing.B) {
+	mnt, _, _ := newFS(b, 1, 8<<30, MkfsPlan{}, "")
+	c := newClient(b)
+	const n = 10000
+	for i := range n {
+		// A hundred directories of a hundred subvolumes, like guests'
+		// volumes under a storage's images/VMID directories.
+		dir := filepath.Join(mnt, "images", fmt.Sprint(i/100))
+		if i%100 == 0 {
+			if err := exec.Command("mkdir", "-p", dir).Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := c.CreateSubvolume(filepath.Join(dir, fmt.Sprintf("subvol-%d-disk-0.subvol", i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("hostadm", func(b *testing.B) {
+		for b.Loop() {
+			subs, err := c.Subvolumes(mnt)
+			if err != nil || len(subs) != n {
+				b.Fatalf("%d subvolumes, %v", len(subs), err)
+			}
+		}
+	})
+	b.Run("vs=btrfs-cli", func(b *testing.B) {
+		testenv.RequireTool(b, "btrfs")
+		for b.Loop() {
+			out, err := exec.Command("btrfs", "subvolume", "list", mnt).Output()
+			if err != nil || strings.Count(string(out), "\n") != n {
+				b.Fatalf("%v", err)
+			}
+		}
+	})
+}
