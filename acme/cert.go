@@ -96,39 +96,42 @@ func Info(filename string, chain []*x509.Certificate) CertInfo {
 func (c *Client) Certificates() ([]CertInfo, error) {
 	var out []CertInfo
 	for _, name := range []string{ClusterCA, c.defaultCertFile(), c.certFile()} {
-		data, err := c.fs.ReadFile(name)
+		ci, err := c.certInfo(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("acme: %w", err)
+			return nil, err
 		}
-		chain, err := ParseChain(data)
-		if err != nil {
-			return nil, fmt.Errorf("acme: %s: %w", name, err)
-		}
-		out = append(out, Info(name, chain))
+		out = append(out, *ci)
 	}
 	return out, nil
+}
+
+// certInfo describes a certificate file; a missing file is an error
+// wrapping fs.ErrNotExist.
+func (c *Client) certInfo(name string) (*CertInfo, error) {
+	data, err := c.fs.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("acme: %w", err)
+	}
+	chain, err := ParseChain(data)
+	if err != nil {
+		return nil, fmt.Errorf("acme: %s: %w", name, err)
+	}
+	ci := Info(name, chain)
+	return &ci, nil
 }
 
 // ActiveCertificate describes the certificate pveproxy uses: the custom
 // pveproxy-ssl.pem when it exists, else the default pve-ssl.pem.
 func (c *Client) ActiveCertificate() (*CertInfo, error) {
 	for _, name := range []string{c.certFile(), c.defaultCertFile()} {
-		data, err := c.fs.ReadFile(name)
+		ci, err := c.certInfo(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("acme: %w", err)
-		}
-		chain, err := ParseChain(data)
-		if err != nil {
-			return nil, fmt.Errorf("acme: %s: %w", name, err)
-		}
-		ci := Info(name, chain)
-		return &ci, nil
+		return ci, err
 	}
 	return nil, fmt.Errorf("acme: neither %s nor %s exists: %w", c.certFile(), c.defaultCertFile(), ErrNotFound)
 }
