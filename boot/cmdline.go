@@ -1,6 +1,7 @@
 package boot
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -88,7 +89,16 @@ func (c *Cmdline) tokens() []token {
 	return out
 }
 
-func isBlank(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+func isBlank(b byte) bool { return b == ' ' || b >= '\t' && b <= '\r' } // the kernel's isspace
+
+// Valid reports an error for a line with an unbalanced double quote,
+// which makes the kernel read the rest of the line as one parameter.
+func (c *Cmdline) Valid() error {
+	if strings.Count(c.text, `"`)%2 != 0 {
+		return fmt.Errorf("kernel command line %q has an unbalanced quote", c.text)
+	}
+	return nil
+}
 
 // Params returns the parameters in order.
 func (c *Cmdline) Params() []Param {

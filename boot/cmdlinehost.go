@@ -137,7 +137,10 @@ func (m *Manager) RemoveCmdlineParam(ctx context.Context, key string) (bool, err
 }
 
 func validParam(p Param) error {
-	if p.Key == "" || strings.ContainsAny(p.Key, " \t\n\"=") || strings.ContainsAny(p.Value, "\n\"") {
+	bad := func(s string, extra string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f || strings.ContainsRune(extra, r) })
+	}
+	if p.Key == "" || bad(p.Key, " \"=") || bad(p.Value, "\"") {
 		return fmt.Errorf("invalid kernel parameter %q", p.String())
 	}
 	return nil
@@ -160,6 +163,9 @@ func (m *Manager) editCmdline(ctx context.Context, edit func(c *Cmdline, variabl
 		}
 		first, rest, hasNL := strings.Cut(string(b), "\n")
 		c := ParseCmdline(first)
+		if err := c.Valid(); err != nil {
+			return false, fmt.Errorf("%s:1: %w", KernelCmdlineFile, err)
+		}
 		if !edit(c, "") {
 			return false, nil
 		}
@@ -202,6 +208,9 @@ func (m *Manager) editCmdline(ctx context.Context, edit func(c *Cmdline, variabl
 	for _, t := range targets {
 		raw, _ := t.f.g.rawValue(t.line)
 		c := ParseCmdline(raw)
+		if err := c.Valid(); err != nil {
+			return false, fmt.Errorf("%s:%d: %s: %w", t.f.name, t.line, t.v, err)
+		}
 		if edit(c, t.v) {
 			t.f.g.setLine(t.line, c.String())
 			changed[t.f] = true

@@ -1,6 +1,7 @@
 package boot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -28,9 +29,14 @@ func espImage(t *testing.T, fd *fakeDevices, diskName string) string {
 	}
 	p := filepath.Join(t.TempDir(), "esp.img")
 	f, _ := os.Create(p)
+	f.Truncate(dev.size)
 	buf := make([]byte, 1<<20)
+	zero := make([]byte, len(buf))
 	for off := int64(0); off < dev.size; off += int64(len(buf)) {
 		n, _ := dev.dev.ReadAt(buf, off)
+		if bytes.Equal(buf[:n], zero[:n]) {
+			continue // keep the copy sparse
+		}
 		if _, err := f.WriteAt(buf[:n], off); err != nil {
 			t.Fatal(err)
 		}
@@ -336,4 +342,3 @@ func isMix(got, oldSet, newSet map[string]string) bool {
 	}
 	return true
 }
-

@@ -230,6 +230,10 @@ func (g *GrubDefaults) Set(key, value string) {
 	if n := len(g.lines); n > 0 && !g.lines[n-1].nl {
 		g.lines[n-1].nl = true
 	}
+	if n := len(g.lines); n > 0 && strings.HasSuffix(g.lines[n-1].text, `\`) {
+		// A trailing backslash would continue onto the new line.
+		g.lines = append(g.lines, grubLine{nl: true, line: g.lines[n-1].line + strings.Count(g.lines[n-1].text, "\n") + 1})
+	}
 	line := 1
 	if n := len(g.lines); n > 0 {
 		line = g.lines[n-1].line + strings.Count(g.lines[n-1].text, "\n") + 1
