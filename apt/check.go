@@ -110,6 +110,7 @@ func Check(src *Sources, opt CheckOptions) []Finding {
 			continue
 		}
 		at := func(f Finding) { f.Path, f.Line = e.File().Path, e.Line; add(f) }
+		var nffSuites []string
 		for _, c := range e.Classes(origin) {
 			isDeb := slices.Contains(e.Types, "deb")
 			switch c.Kind {
@@ -148,14 +149,8 @@ func Check(src *Sources, opt CheckOptions) []Finding {
 					at(f)
 				}
 			}
-			if c.IsDebian() && isDeb && c.Kind != DebianBackports && len(e.Components) > 0 && !e.HasComponent(NonFreeFirmware) && cur >= codenameIndex("bookworm") {
-				sev := Info
-				if opt.Microcode {
-					sev = Warning
-				}
-				at(Finding{Check: "non-free-firmware", Severity: sev,
-					Message: fmt.Sprintf("%s %s lacks the non-free-firmware component (CPU microcode and firmware)", c.URI, c.Suite),
-					Advice:  "append non-free-firmware to each .debian.org repository line and run apt update"})
+			if c.IsDebian() && isDeb && c.Kind != DebianBackports && len(e.Components) > 0 && !e.HasComponent(NonFreeFirmware) && hasFirmwareComponent(c.Codename, cur) {
+				nffSuites = append(nffSuites, c.URI+" "+c.Suite)
 			}
 			for _, t := range e.Types {
 				for _, comp := range append(e.Components, "") {
@@ -172,6 +167,15 @@ func Check(src *Sources, opt CheckOptions) []Finding {
 					}
 				}
 			}
+		}
+		if len(nffSuites) > 0 {
+			sev := Info
+			if opt.Microcode {
+				sev = Warning
+			}
+			at(Finding{Check: "non-free-firmware", Severity: sev,
+				Message: fmt.Sprintf("%s lacks the non-free-firmware component (CPU microcode and firmware)", strings.Join(nffSuites, ", ")),
+				Advice:  "append non-free-firmware to each .debian.org repository line and run apt update"})
 		}
 	}
 	if !security && cur >= 0 {
@@ -190,6 +194,17 @@ func Check(src *Sources, opt CheckOptions) []Finding {
 			Advice:  "it is the recommended repository for testing and non-production use; production hosts use the enterprise repository"})
 	}
 	return out
+}
+
+// hasFirmwareComponent reports whether a suite's release has the
+// non-free-firmware component (Debian 12 and later); a suite that is not
+// a code name is taken to be the installed release.
+func hasFirmwareComponent(codename string, installed int) bool {
+	i := codenameIndex(codename)
+	if i < 0 {
+		i = installed
+	}
+	return i >= codenameIndex("bookworm")
 }
 
 func upperFirst(s string) string {

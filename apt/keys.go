@@ -250,6 +250,11 @@ func keyringPartName(name string) (bool, string) {
 // files with: the files or inline key its Signed-By names, the trusted
 // keys with the fingerprints it names, or every trusted keyring.
 func (c *Client) EntryKeyrings(e *Entry) ([]*Keyring, error) {
+	trusted, errs := c.TrustedKeyrings()
+	return c.entryKeyrings(e, trusted, errs)
+}
+
+func (c *Client) entryKeyrings(e *Entry, trusted []*Keyring, errs []error) ([]*Keyring, error) {
 	refs, inline := e.SignedBy()
 	if inline != nil {
 		kr, err := ParseKeyring(e.Pos()+" (Signed-By)", inline)
@@ -258,7 +263,6 @@ func (c *Client) EntryKeyrings(e *Entry) ([]*Keyring, error) {
 		}
 		return []*Keyring{kr}, nil
 	}
-	trusted, errs := c.TrustedKeyrings()
 	if len(refs) == 0 {
 		if len(trusted) == 0 && len(errs) > 0 {
 			return nil, errors.Join(errs...)
@@ -460,6 +464,7 @@ func (c *Client) VerifyRepositories(now time.Time) ([]RepositoryCheck, error) {
 	}
 	var out []RepositoryCheck
 	seen := map[string]bool{}
+	trusted, trustedErrs := c.TrustedKeyrings()
 	for _, e := range src.Entries() {
 		if !e.Enabled || !slices.Contains(e.Types, "deb") {
 			continue
@@ -479,7 +484,7 @@ func (c *Client) VerifyRepositories(now time.Time) ([]RepositoryCheck, error) {
 					}
 				} else {
 					rc.Path = name
-					krs, err := c.EntryKeyrings(e)
+					krs, err := c.entryKeyrings(e, trusted, trustedErrs)
 					if err == nil {
 						_, rc.Signature, err = VerifyInRelease(data, now, krs...)
 					}
