@@ -71,6 +71,13 @@ func (l *loader) load(name string) (*File, error) {
 	}
 	l.stack = append(l.stack, path.Clean(name))
 	defer func() { l.stack = l.stack[:len(l.stack)-1] }()
+	l.resolve(f, name)
+	return f, nil
+}
+
+// resolve follows the source lines of f, read from name.
+func (l *loader) resolve(f *File, name string) {
+	var err error
 	for _, st := range f.Stmts {
 		src, ok := st.(*Source)
 		if !ok {
@@ -112,7 +119,6 @@ func (l *loader) load(name string) (*File, error) {
 			src.Files = append(src.Files, child)
 		}
 	}
-	return f, nil
 }
 
 func (l *loader) sourceGlob(pattern string) ([]string, error) {

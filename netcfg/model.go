@@ -22,9 +22,9 @@ import (
 // to say.
 type Network struct {
 	// File is the file the network was read from.
-	File *File
+	File *File `json:"-"`
 	// Interfaces are in the order of their first stanza.
-	Interfaces []*Interface
+	Interfaces []*Interface `json:"interfaces"`
 
 	byName  map[string]*Interface
 	reading *reading
@@ -81,47 +81,47 @@ func (k *Kind) UnmarshalText(b []byte) error {
 // Interface is one configured interface.
 type Interface struct {
 	// Name is the kernel name (a stanza's ":label" suffix removed).
-	Name string
+	Name string `json:"name"`
 	// Auto is true when an "auto" line lists the interface before its
 	// stanza (or "auto all" precedes it): "ifup -a" brings it up.
-	Auto bool
+	Auto bool `json:"auto"`
 	// Classes are the allow-CLASS lines that list it before its stanza
 	// ("hotplug" for allow-hotplug), in order.
-	Classes []string
-	Kind    Kind
+	Classes []string `json:"classes,omitempty"`
+	Kind    Kind     `json:"kind"`
 	// Families has one entry per stanza: inet or inet6 and its method.
-	Families []FamilyMethod
+	Families []FamilyMethod `json:"families"`
 	// Stanzas are the interface's stanzas in file order.
-	Stanzas []*Stanza
+	Stanzas []*Stanza `json:"-"`
 
 	// Addresses are the static addresses of every stanza, v4 and v6, in
 	// order, in CIDR form with the host bits kept (192.168.10.2/24). An
 	// address written without a length takes it from its netmask line, or
 	// is a host address (/32, /128).
-	Addresses []netip.Prefix
+	Addresses []netip.Prefix `json:"addresses,omitempty"`
 	// Gateways are the default gateways, v4 and v6, in order.
-	Gateways []netip.Addr
+	Gateways []netip.Addr `json:"gateways,omitempty"`
 	// MTU is 0 when not set.
-	MTU int
+	MTU int `json:"mtu,omitempty"`
 	// HWAddress is the MAC address to set, nil when not set.
-	HWAddress net.HardwareAddr
+	HWAddress net.HardwareAddr `json:"hwaddress,omitempty"`
 
-	Bridge *Bridge
-	Bond   *Bond
-	VLAN   *VLAN
-	OVS    *OVS
+	Bridge *Bridge `json:"bridge,omitempty"`
+	Bond   *Bond   `json:"bond,omitempty"`
+	VLAN   *VLAN   `json:"vlan,omitempty"`
+	OVS    *OVS    `json:"ovs,omitempty"`
 
 	// Commands are the pre-up, up, post-up, down, pre-down and post-down
 	// lines in file order.
-	Commands []Command
+	Commands []Command `json:"commands,omitempty"`
 	// Attrs are all option lines of every stanza in order, keys with "_"
 	// turned into "-" and $IFACE expanded, as ifupdown2 reads them.
-	Attrs []Attr
+	Attrs []Attr `json:"attrs,omitempty"`
 	// Unknown are the attributes this model does not interpret (such as
 	// dns-nameservers or vxlan-id), in order; they are kept in the file.
-	Unknown []Attr
+	Unknown []Attr `json:"unknown,omitempty"`
 	// Pos is the position of the first stanza's header.
-	Pos Pos
+	Pos Pos `json:"pos"`
 }
 
 // FamilyMethod is a stanza's address family and method. Family is empty
@@ -133,9 +133,9 @@ type FamilyMethod struct {
 
 // Attr is one option of an interface.
 type Attr struct {
-	Key   string
-	Value string
-	Pos   Pos
+	Key   string `json:"key"`
+	Value string `json:"value"`
+	Pos   Pos    `json:"pos"`
 	// Option is the line in the file.
 	Option *Option `json:"-"`
 }
@@ -144,28 +144,28 @@ type Attr struct {
 type Command struct {
 	// Hook is the option name: "pre-up", "up", "post-up", "down",
 	// "pre-down" or "post-down".
-	Hook string
+	Hook string `json:"hook"`
 	// Line is the command line as written, for sh -c.
-	Line string
-	Pos  Pos
+	Line string `json:"line"`
+	Pos  Pos    `json:"pos"`
 }
 
 // Bridge holds a Linux bridge's options.
 type Bridge struct {
 	// Ports are the bridge-ports; nil for "none".
-	Ports []string
+	Ports []string `json:"ports"`
 	// STP is nil when bridge-stp is not set.
-	STP *bool
+	STP *bool `json:"stp,omitempty"`
 	// ForwardDelay is bridge-fd in seconds, nil when not set.
-	ForwardDelay *float64
+	ForwardDelay *float64 `json:"fd,omitempty"`
 	// VLANAware is bridge-vlan-aware.
-	VLANAware bool
+	VLANAware bool `json:"vlan_aware,omitempty"`
 	// VIDs are the bridge-vids ranges in order.
-	VIDs []VIDRange
+	VIDs []VIDRange `json:"vids,omitempty"`
 	// PVID is bridge-pvid, 0 when not set.
-	PVID int
+	PVID int `json:"pvid,omitempty"`
 	// DisableMACLearning is bridge-disable-mac-learning.
-	DisableMACLearning bool
+	DisableMACLearning bool `json:"disable_mac_learning,omitempty"`
 }
 
 // VIDRange is a range of VLAN IDs, From <= To; a single ID has From ==
@@ -185,53 +185,55 @@ func (r VIDRange) String() string {
 // Bond holds a Linux bond's options.
 type Bond struct {
 	// Slaves are the bond-slaves (or bond-ports); nil for "none".
-	Slaves []string
+	Slaves []string `json:"slaves"`
 	// Mode is bond-mode; balance-rr, the kernel's default, when not set.
-	Mode BondMode
+	Mode BondMode `json:"mode"`
 	// ModeSet is true when bond-mode is written.
-	ModeSet bool
+	ModeSet bool `json:"mode_set,omitempty"`
 	// MIIMon is bond-miimon in milliseconds, nil when not set.
-	MIIMon *int
+	MIIMon *int `json:"miimon,omitempty"`
 	// XmitHashPolicy is bond-xmit-hash-policy by name ("layer2+3"), ""
 	// when not set.
-	XmitHashPolicy string
+	XmitHashPolicy string `json:"xmit_hash_policy,omitempty"`
 	// LACPRate is "slow" or "fast", "" when not set.
-	LACPRate string
+	LACPRate string `json:"lacp_rate,omitempty"`
 	// Primary is bond-primary, "" when not set.
-	Primary string
+	Primary string `json:"primary,omitempty"`
 	// MinLinks is bond-min-links, nil when not set.
-	MinLinks *int
+	MinLinks *int `json:"min_links,omitempty"`
 	// UpDelay and DownDelay are bond-updelay and bond-downdelay in
 	// milliseconds, nil when not set.
-	UpDelay, DownDelay *int
+	UpDelay   *int `json:"updelay,omitempty"`
+	DownDelay *int `json:"downdelay,omitempty"`
 }
 
 // VLAN holds an 802.1Q VLAN device's options.
 type VLAN struct {
 	// ID is the VLAN ID, 1 to 4094 when valid.
-	ID int
+	ID int `json:"id"`
 	// RawDevice is the lower device.
-	RawDevice string
+	RawDevice string `json:"raw_device"`
 	// Dotted is true when both come from a "dev.ID" name; false when
 	// vlan-raw-device names the device (and vlan-id or a "vlanID" name the
 	// ID).
-	Dotted bool
+	Dotted bool `json:"dotted,omitempty"`
 	// Protocol is vlan-protocol ("802.1q", "802.1ad"), "" when not set.
-	Protocol string
+	Protocol string `json:"protocol,omitempty"`
 }
 
 // OVS holds the ovs_* options of an Open vSwitch interface.
 type OVS struct {
 	// Type is ovs_type: OVSBridge, OVSBond, OVSPort or OVSIntPort.
-	Type string
+	Type string `json:"type"`
 	// Bridge is ovs_bridge, the bridge a port or bond belongs to.
-	Bridge string
+	Bridge string `json:"bridge,omitempty"`
 	// Ports are ovs_ports of a bridge; Bonds are ovs_bonds of a bond.
-	Ports, Bonds []string
+	Ports []string `json:"ports,omitempty"`
+	Bonds []string `json:"bonds,omitempty"`
 	// Options is ovs_options as written.
-	Options string
+	Options string `json:"options,omitempty"`
 	// Tag is ovs_tag, 0 when not set.
-	Tag int
+	Tag int `json:"tag,omitempty"`
 }
 
 // NewNetwork reads the typed configuration out of f and the files its
@@ -491,18 +493,21 @@ func (n *Network) addresses(i *Interface) {
 		switch a.Key {
 		case "address":
 			flush()
-			for _, w := range strings.Fields(a.Value) {
-				p, err := parseAddress(w)
-				if err != nil {
-					n.issue(a.Pos, i.Name, "address", errorf(ErrValue, "address %q is not an IP address in CIDR form", w))
-					continue
-				}
-				bits := p.Bits()
-				if !strings.Contains(w, "/") {
-					bits = -1
-				}
-				cur = append(cur, pending{addr: p.Addr(), bits: bits, pos: a.Pos})
+			w := a.Value
+			if len(strings.Fields(w)) > 1 {
+				n.issue(a.Pos, i.Name, "address", errorf(ErrValue, "address %q: ifupdown2 takes one address per address line and configures none of %s's addresses otherwise", w, i.Name))
+				continue
 			}
+			p, err := parseAddress(w)
+			if err != nil {
+				n.issue(a.Pos, i.Name, "address", errorf(ErrValue, "address %q is not an IP address in CIDR form", w))
+				continue
+			}
+			bits := p.Bits()
+			if !strings.Contains(w, "/") {
+				bits = -1
+			}
+			cur = append(cur, pending{addr: p.Addr(), bits: bits, pos: a.Pos})
 		case "netmask":
 			if len(cur) == 0 {
 				continue

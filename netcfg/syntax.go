@@ -49,6 +49,9 @@ type File struct {
 	Stmts []Stmt
 }
 
+// MarshalText encodes the position as [Pos.String] does.
+func (p Pos) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
 // Stmt is a top-level statement: [*Comment], [*Auto], [*Source],
 // [*Stanza] or [*BadLine].
 type Stmt interface {

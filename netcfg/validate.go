@@ -189,6 +189,8 @@ func (v *validator) stanza(s *Stanza) {
 			v.add(SeverityError, s.pos, s.Name, "family", ErrFamily, "iface %s: %q (want inet or inet6)", s.Name, s.Family)
 		} else if s.Method != "" && !contains(ms, s.Method) {
 			v.add(SeverityError, s.pos, s.Name, "method", ErrMethod, "iface %s: %q for %s (want one of %s)", s.Name, s.Method, s.Family, strings.Join(ms, ", "))
+		} else if s.Family == "inet6" && s.Method == "auto" {
+			v.add(SeverityWarning, s.pos, s.Name, "method", ErrMethod, "iface %s: inet6 auto (SLAAC) needs Proxmox VE's ifupdown2; Debian's ifupdown2 3.0 rejects it and leaves router advertisements as they are", s.Name)
 		}
 	}
 	name, _, _ := strings.Cut(s.Name, ":")
@@ -317,11 +319,7 @@ func (v *validator) iface(i *Interface) {
 	case KindOVSBridge, KindOVSBond, KindOVSPort, KindOVSIntPort:
 		v.ovs(i)
 	}
-	for _, fm := range i.Families {
-		if fm.Family == "inet" && fm.Method == "auto" {
-			v.add(SeverityError, i.Pos, i.Name, "method", ErrMethod, "iface %s: method auto exists for inet6 only", i.Name)
-		}
-	}
+
 	static := slices.ContainsFunc(i.Families, func(f FamilyMethod) bool { return f.Method == "static" })
 	if static && len(i.Addresses) == 0 && i.Kind != KindLoopback {
 		v.add(SeverityWarning, i.Pos, i.Name, "static-no-address", ErrAddress, "iface %s is static but has no address (use manual)", i.Name)
@@ -366,12 +364,9 @@ func (v *validator) addressLengths(i *Interface) {
 	var lastAddr *Attr
 	hasMask := false
 	check := func() {
-		if lastAddr != nil && !hasMask {
-			for _, w := range strings.Fields(lastAddr.Value) {
-				if !strings.Contains(w, "/") {
-					v.add(SeverityWarning, lastAddr.Pos, i.Name, "address-length", ErrAddress, "address %s has no prefix length: it is a host address (write CIDR, such as %s/24)", w, w)
-				}
-			}
+		if lastAddr != nil && !hasMask && !strings.ContainsAny(lastAddr.Value, "/ \t") {
+			w := lastAddr.Value
+			v.add(SeverityWarning, lastAddr.Pos, i.Name, "address-length", ErrAddress, "address %s has no prefix length: it is a host address (write CIDR, such as %s/24)", w, w)
 		}
 	}
 	for j := range i.Attrs {
