@@ -17,13 +17,13 @@ import (
 	"time"
 )
 
-const pve8 = "../../testdata/pve8"
+const acmeFixture = "../../testdata/acmeFixture"
 
-// copyTree copies the fixture's /etc so that commands can write to it.
-func copyTree(t *testing.T) string {
+// acmeCopyTree copies the fixture's /etc so that commands can write to it.
+func acmeCopyTree(t *testing.T) string {
 	t.Helper()
 	dst := t.TempDir()
-	if out, err := exec.Command("cp", "-a", pve8+"/etc", dst+"/").CombinedOutput(); err != nil {
+	if out, err := exec.Command("cp", "-a", acmeFixture+"/etc", dst+"/").CombinedOutput(); err != nil {
 		t.Fatalf("cp: %v %s", err, out)
 	}
 	os.MkdirAll(dst+"/var/lock", 0o755)
@@ -31,15 +31,15 @@ func copyTree(t *testing.T) string {
 }
 
 func TestACMEReadCommands(t *testing.T) {
-	out, stderr, code := runAdm(t, "acme", "plugin", "list", "--root", pve8)
+	out, stderr, code := runAdm(t, "acme", "plugin", "list", "--root", acmeFixture)
 	if code != 0 || !strings.Contains(out, "nsupdate    dns") || !strings.Contains(out, "standalone  standalone") {
 		t.Errorf("plugin list: exit %d %s\n%s", code, stderr, out)
 	}
-	out, _, code = runAdm(t, "acme", "plugin", "config", "nsupdate", "--root", pve8)
+	out, _, code = runAdm(t, "acme", "plugin", "config", "nsupdate", "--root", acmeFixture)
 	if code != 0 || !strings.Contains(out, "NSUPDATE_SERVER=<hidden>") || strings.Contains(out, "ns1.example.org") {
 		t.Errorf("plugin config hides data: exit %d\n%s", code, out)
 	}
-	out, _, _ = runAdm(t, "acme", "plugin", "config", "nsupdate", "--show-data", "--json", "--root", pve8)
+	out, _, _ = runAdm(t, "acme", "plugin", "config", "nsupdate", "--show-data", "--json", "--root", acmeFixture)
 	var p struct {
 		Plugin string
 		API    string
@@ -48,12 +48,12 @@ func TestACMEReadCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &p); err != nil || p.Plugin != "nsupdate" || len(p.Data) != 3 || p.Data[0].Value != "ns1.example.org" {
 		t.Errorf("plugin config --json: %v %+v\n%s", err, p, out)
 	}
-	out, _, code = runAdm(t, "acme", "account", "list", "--json", "--root", pve8)
+	out, _, code = runAdm(t, "acme", "account", "list", "--json", "--root", acmeFixture)
 	var accts []struct{ Name, Status, Location string }
 	if err := json.Unmarshal([]byte(out), &accts); err != nil || code != 0 || len(accts) != 1 || accts[0].Name != "default" || strings.Contains(out, "PRIVATE KEY") {
 		t.Errorf("account list: %v %+v\n%s", err, accts, out)
 	}
-	out, _, code = runAdm(t, "acme", "cert", "info", "--json", "--root", pve8)
+	out, _, code = runAdm(t, "acme", "cert", "info", "--json", "--root", acmeFixture)
 	var certs []struct {
 		Filename string
 		San      []string
@@ -61,7 +61,7 @@ func TestACMEReadCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &certs); err != nil || code != 0 || len(certs) != 2 || certs[1].Filename != "/etc/pve/nodes/pve1/pve-ssl.pem" {
 		t.Errorf("cert info: %v %+v", err, certs)
 	}
-	if _, stderr, code := runAdm(t, "acme", "renew", "--root", pve8); code != 1 || !strings.Contains(stderr, "no current (custom) certificate") {
+	if _, stderr, code := runAdm(t, "acme", "renew", "--root", acmeFixture); code != 1 || !strings.Contains(stderr, "no current (custom) certificate") {
 		t.Errorf("renew without a certificate: exit %d %s", code, stderr)
 	}
 	if _, _, code := runAdm(t, "acme", "plugin", "config"); code != 2 {
@@ -70,14 +70,14 @@ func TestACMEReadCommands(t *testing.T) {
 }
 
 func TestACMEWriteCommands(t *testing.T) {
-	root := copyTree(t)
+	root := acmeCopyTree(t)
 	data := filepath.Join(t.TempDir(), "creds")
 	os.WriteFile(data, []byte("OVH_AK=key\nOVH_AS=secret with spaces\n"), 0o600)
 	if _, stderr, code := runAdm(t, "acme", "plugin", "add", "dns", "ovh1", "--api", "ovh", "--data", data, "--validation-delay", "5", "--root", root); code != 0 {
 		t.Fatalf("plugin add: exit %d %s", code, stderr)
 	}
 	cfg, _ := os.ReadFile(root + "/etc/pve/priv/acme/plugins.cfg")
-	orig, _ := os.ReadFile(pve8 + "/etc/pve/priv/acme/plugins.cfg")
+	orig, _ := os.ReadFile(acmeFixture + "/etc/pve/priv/acme/plugins.cfg")
 	if !strings.HasPrefix(string(cfg), string(orig)) || !strings.Contains(string(cfg), "\ndns: ovh1\n\tapi ovh\n\tdata ") {
 		t.Errorf("plugins.cfg:\n%s", cfg)
 	}
