@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-const acmeFixture = "../../testdata/acmeFixture"
+const acmeFixture = "../../testdata/pve8"
 
 // acmeCopyTree copies the fixture's /etc so that commands can write to it.
 func acmeCopyTree(t *testing.T) string {
