@@ -11,7 +11,6 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz"
 	"github.com/ulikunitz/xz/lzma"
 )
@@ -100,7 +99,7 @@ func Decompress(r io.Reader, c Compression) (io.ReadCloser, error) {
 		}
 		return io.NopCloser(zr), nil
 	case LZ4:
-		return io.NopCloser(lz4.NewReader(br)), nil
+		return io.NopCloser(newLZ4Reader(br)), nil
 	case ZST:
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
 		if err != nil {
