@@ -44,8 +44,11 @@ type Detection struct {
 }
 
 // MissingSecureBootPackages lists the packages Secure Boot needs that are
-// not installed.
+// not installed (none if the package database is unknown).
 func (d *Detection) MissingSecureBootPackages() []string {
+	if d.SecureBootPackages == nil {
+		return nil
+	}
 	var out []string
 	for _, p := range secureBootPackages(d.runningKernel) {
 		if !d.SecureBootPackages[p] {
@@ -139,15 +142,16 @@ func ucs2String(b []byte) string {
 	return string(utf16.Decode(u))
 }
 
-// installedPackages reports which of names are installed.
+// installedPackages reports which of names are installed; nil when the
+// system has no dpkg status file.
 func (m *Manager) installedPackages(names []string) map[string]bool {
+	b, err := m.fs.ReadFile(dpkgStatusFile)
+	if err != nil {
+		return nil
+	}
 	out := map[string]bool{}
 	for _, n := range names {
 		out[n] = false
-	}
-	b, err := m.fs.ReadFile(dpkgStatusFile)
-	if err != nil {
-		return out
 	}
 	for _, p := range parseDpkgStatus(b) {
 		if _, ok := out[p.name]; ok && p.installed() {
@@ -168,10 +172,11 @@ type Status struct {
 	Configured bool `json:"configured"`
 }
 
-// Status inspects the ESPs in the ESP list (read-only, without
-// mounting): the boot mode each is set up for, the kernel versions on it
-// and the file-system check.
-func (m *Manager) Status(ctx context.Context) (*Status, error) {
+// Status reports the detection and the ESPs in the ESP list. With
+// inspect, it also reads each ESP (read-only, without mounting: needs read
+// access to its block device): the boot mode it is set up for, the kernel
+// versions on it and the file-system check.
+func (m *Manager) Status(ctx context.Context, inspect bool) (*Status, error) {
 	det, err := m.Detect(ctx)
 	if err != nil {
 		return nil, err
@@ -198,6 +203,9 @@ func (m *Manager) Status(ctx context.Context) (*Status, error) {
 			e.Problem = fmt.Sprintf("/dev/disk/by-uuid/%s does not exist - clean %s", u, ESPListFile)
 		default:
 			e.Device = d.Path
+			if !inspect {
+				break
+			}
 			if err := m.inspectESP(d, &e); err != nil {
 				e.Problem = err.Error()
 			}

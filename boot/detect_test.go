@@ -7,7 +7,7 @@ import (
 
 const fixture = "../testdata/pve8"
 
-// The fixture is an LVM install on UEFI with Secure Boot: shim and GRUB.
+// The fixture is an LVM install on UEFI (Secure Boot off): shim and GRUB.
 func TestDetectFixture(t *testing.T) {
 	m, err := New(&Config{Root: fixture})
 	if err != nil {
@@ -18,7 +18,7 @@ func TestDetectFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Loader != LoaderGRUBEFI || !d.EFI || d.ZFSRoot || d.ProxmoxBootTool || d.SecureBoot == nil || !*d.SecureBoot {
+	if d.Loader != LoaderGRUBEFI || !d.EFI || d.ZFSRoot || d.ProxmoxBootTool || d.SecureBoot == nil || *d.SecureBoot {
 		t.Errorf("detection = %+v", d)
 	}
 	if d.BootCurrent == nil || d.BootCurrent.File != `\EFI\proxmox\shimx64.efi` || d.Root == nil || d.Root.FSType != "ext4" {
@@ -31,7 +31,7 @@ func TestDetectFixture(t *testing.T) {
 	if src.File != GrubDefaultFile || src.Line != 9 || src.Cmdline != "quiet" {
 		t.Errorf("cmdline source = %+v", src)
 	}
-	st, err := m.Status(context.Background())
+	st, err := m.Status(context.Background(), false)
 	if err != nil || st.Configured {
 		t.Errorf("status: %+v %v", st, err)
 	}

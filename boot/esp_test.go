@@ -202,7 +202,7 @@ func TestFormatInitRefresh(t *testing.T) {
 	}
 	fsckClean(t, fd, "sda")
 
-	st, err := m.Status(ctx)
+	st, err := m.Status(ctx, true)
 	if err != nil {
 		t.Fatal(err)
 	}

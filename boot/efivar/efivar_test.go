@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite the fixture variables and golde
 // fixtureRoot is the Proxmox VE 8 fixture tree of the repository.
 const fixtureRoot = "../../testdata/pve8"
 
-// The fixture host: an LVM install on UEFI with Secure Boot, booted by
+// The fixture host: an LVM install on UEFI, Secure Boot off, booted by
 // shim and GRUB from its ESP /dev/sda2.
 const fixturePartUUID = "6f1a2b3c-4d5e-4f60-8a1b-2c3d4e5f6a7b"
 
@@ -54,7 +54,7 @@ func fixtureVars(t testing.TB) map[string][]byte {
 		FileName("BootCurrent", GlobalGUID): FormatFile(bsrt, FormatUint16s([]uint16{3})),
 		FileName("BootOrder", GlobalGUID):   FormatFile(DefaultAttributes, FormatUint16s([]uint16{3, 5, 1, 0})),
 		FileName("Timeout", GlobalGUID):     FormatFile(DefaultAttributes, FormatUint16s([]uint16{1})),
-		FileName("SecureBoot", GlobalGUID):  FormatFile(bsrt, []byte{1}),
+		FileName("SecureBoot", GlobalGUID):  FormatFile(bsrt, []byte{0}),
 		FileName("SetupMode", GlobalGUID):   FormatFile(bsrt, []byte{0}),
 		FileName("MokListRT", ShimLockGUID): FormatFile(bsrt, []byte{}),
 	}
@@ -108,7 +108,7 @@ func TestSummaryFormat(t *testing.T) {
 	if d := cmp.Diff(string(want), sum.Format()); d != "" {
 		t.Errorf("efibootmgr -v mismatch (-want +got):\n%s", d)
 	}
-	if sum.SecureBoot == nil || !*sum.SecureBoot || sum.SetupMode == nil || *sum.SetupMode {
+	if sum.SecureBoot == nil || *sum.SecureBoot || sum.SetupMode == nil || *sum.SetupMode {
 		t.Errorf("SecureBoot/SetupMode = %v/%v", sum.SecureBoot, sum.SetupMode)
 	}
 	e, err := s.BootEntry(3)
