@@ -24,4 +24,3 @@ func evictLists(tb testing.TB) {
 		f.Close()
 	}
 }
-
