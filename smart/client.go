@@ -26,14 +26,20 @@ type Config struct {
 	// NoSmartctl disables the smartctl fallback for devices the native
 	// reader cannot read; false means fall back.
 	NoSmartctl bool
+	// NoDriveDB stops the native reader from consulting smartctl's drive
+	// database (DriveDBPaths below Root) for drive-specific attribute
+	// names and formats; false means use it when it is there.
+	NoDriveDB bool
 }
 
 // Client reads disk health natively, falling back to smartctl.
 type Client struct {
 	fs         *rootfs.FS
 	run        runner.Runner
-	defs       AttrDefs
+	userDefs   []string
 	noSmartctl bool
+	noDriveDB  bool
+	db         driveDBLoader
 }
 
 // New returns a Client. A nil cfg means defaults.
@@ -51,7 +57,7 @@ func New(cfg *Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{fs: f, run: runner.Default, defs: defs, noSmartctl: cfg.NoSmartctl}, nil
+	return &Client{fs: f, run: runner.Default, userDefs: cfg.AttributeDefs, noSmartctl: cfg.NoSmartctl, noDriveDB: cfg.NoDriveDB}, nil
 }
 
 // Close releases the root directory.
@@ -101,8 +107,9 @@ func (c *Client) EnableSMART(ctx context.Context, device string) error {
 	return c.enableSMART(ctx, device)
 }
 
-// ataReport assembles a Report from decoded ATA data.
-func (c *Client) ataReport(device string, id *ATAIdentity, sd *SMARTData, health Health) *Report {
+// ataReport assembles a Report from decoded ATA data; defs and entry are
+// what defsFor returned for the drive.
+func ataReport(device string, id *ATAIdentity, sd *SMARTData, health Health, defs *AttrDefs, entry *DriveEntry) *Report {
 	r := &Report{
 		Device: device, Transport: ATA, Source: SourceNative,
 		Model: id.Model, Serial: id.Serial, Firmware: id.Firmware,
@@ -112,10 +119,13 @@ func (c *Client) ataReport(device string, id *ATAIdentity, sd *SMARTData, health
 	}
 	if sd != nil {
 		r.Attributes = sd.Attributes
-		if t, ok := ataTemperature(sd.Attributes, &c.defs); ok {
+		if t, ok := ataTemperature(sd.Attributes, defs); ok {
 			r.Temperature = ptr(t)
 		}
-		r.PowerOnHours, r.PowerCycles = ataPowerOn(sd.Attributes, &c.defs)
+		r.PowerOnHours, r.PowerCycles = ataPowerOn(sd.Attributes, defs)
+	}
+	if entry != nil {
+		r.ModelFamily = entry.Family
 	}
 	r.finish()
 	return r

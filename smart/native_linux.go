@@ -66,8 +66,9 @@ func (c *Client) readATA(ctx context.Context, fd int, device string) (*Report, e
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", device, err)
 	}
+	defs, entry := c.defsFor(id.Model, id.Firmware)
 	if !id.SMARTSupported || !id.SMARTEnabled {
-		return c.ataReport(device, id, nil, Unknown), nil
+		return ataReport(device, id, nil, Unknown, defs, entry), nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -80,7 +81,7 @@ func (c *Client) readATA(ctx context.Context, fd int, device string) (*Report, e
 	if _, err := ataPassThrough(fd, smartCommand(smartReadThresh, true), thresh); err != nil {
 		thresh = nil // obsolete since ATA-4: some drives refuse it
 	}
-	sd, err := ParseSMARTData(data, thresh, &c.defs, id.RotationRate)
+	sd, err := ParseSMARTData(data, thresh, defs, id.RotationRate)
 	if err != nil && !errors.Is(err, ErrBadChecksum) {
 		return nil, fmt.Errorf("%s: %w", device, err)
 	}
@@ -92,7 +93,7 @@ func (c *Client) readATA(ctx context.Context, fd int, device string) (*Report, e
 	if err != nil && thresh != nil {
 		health = attributeHealth(sd.Attributes)
 	}
-	return c.ataReport(device, id, sd, health), nil
+	return ataReport(device, id, sd, health, defs, entry), nil
 }
 
 func (c *Client) enableSMART(ctx context.Context, device string) error {

@@ -42,8 +42,11 @@ type Report struct {
 	Transport Transport `json:"transport"`
 	Source    Source    `json:"source"`
 	Model     string    `json:"model"`
-	Serial    string    `json:"serial"`
-	Firmware  string    `json:"firmware"`
+	// ModelFamily is the drive database's family ("Samsung based SSDs"),
+	// "" when the drive is not in it.
+	ModelFamily string `json:"model_family,omitempty"`
+	Serial      string `json:"serial"`
+	Firmware    string `json:"firmware"`
 	// Capacity is the user capacity in bytes.
 	Capacity          uint64 `json:"capacity"`
 	LogicalBlockSize  int    `json:"logical_block_size,omitempty"`

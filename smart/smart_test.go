@@ -28,7 +28,9 @@ func readTestdata(t testing.TB, name string) []byte {
 
 func newTestClient(t testing.TB, root string) *Client {
 	t.Helper()
-	c, err := New(&Config{Root: root})
+	// The host's drive database would change attribute names with the
+	// installed smartmontools version: drivedb_test.go covers it.
+	c, err := New(&Config{Root: root, NoDriveDB: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +47,8 @@ func decodeATA(t testing.TB, c *Client, prefix, sense string) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sd, err := ParseSMARTData(readTestdata(t, prefix+".smart"), readTestdata(t, prefix+".thresh"), &c.defs, id.RotationRate)
+	defs, entry := c.defsFor(id.Model, id.Firmware)
+	sd, err := ParseSMARTData(readTestdata(t, prefix+".smart"), readTestdata(t, prefix+".thresh"), defs, id.RotationRate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +60,7 @@ func decodeATA(t testing.TB, c *Client, prefix, sense string) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.ataReport("/dev/sda", id, sd, h)
+	return ataReport("/dev/sda", id, sd, h, defs, entry)
 }
 
 func golden(t *testing.T, name string, v any) {

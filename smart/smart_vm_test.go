@@ -4,12 +4,13 @@ package smart
 
 import (
 	"context"
-	"os"
+	"encoding/base64"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/hostadm/hostadm/internal/testenv"
+	"golang.org/x/sys/unix"
 )
 
 // TestVMNativeMatchesSmartctl reads QEMU's emulated SATA and NVMe disks
@@ -37,11 +38,6 @@ func TestVMNativeMatchesSmartctl(t *testing.T) {
 			}
 			if native.Temperature == nil {
 				t.Error("no temperature")
-			}
-			// Keep the raw device data for the unit tests' recorded buffers.
-			if dir := os.Getenv("HOSTADM_VM_RECORD"); dir != "" {
-				out, _ := exec.Command("smartctl", "-a", "-j", dev).Output()
-				os.WriteFile(filepath.Join(dir, "smartctl-vm-"+filepath.Base(dev)+".json"), out, 0o644)
 			}
 		})
 	}
@@ -123,3 +119,60 @@ func BenchmarkHealth(b *testing.B) {
 		}
 	})
 }
+
+// TestVMRecordBuffers logs the raw device data of the emulated disks in
+// base64 ("record NAME DATA" lines), so that the unit tests' recorded
+// buffers can be refreshed from a real guest.
+func TestVMRecordBuffers(t *testing.T) {
+	testenv.RequireVM(t)
+	sata, nvme := testenv.VMSATADisk(t), testenv.VMNVMeDisk(t)
+	fd, err := openDevice(sata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unixClose(fd)
+	for _, rec := range []struct {
+		name string
+		cmd  ataCommand
+	}{
+		{"identify", ataCommand{command: ataIdentifyDevice, count: 1, dataIn: true}},
+		{"smart", smartCommand(smartReadData, true)},
+		{"thresh", smartCommand(smartReadThresh, true)},
+	} {
+		buf := make([]byte, 512)
+		if _, err := ataPassThrough(fd, rec.cmd, buf); err != nil {
+			t.Fatalf("%s: %v", rec.name, err)
+		}
+		t.Logf("record vm-ata.%s %s", rec.name, base64.StdEncoding.EncodeToString(buf))
+	}
+	res, err := ioctlSGIO(fd, smartCommand(smartReturnStatus, false).cdb(), sgDxferNone, nil, ataTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("record vm-ata.sense %s (status %#x driver %#x)", base64.StdEncoding.EncodeToString(res.sense), res.status, res.driverStatus)
+	regs, err := satOutcome(res.status, res.hostStatus, res.driverStatus, res.sense, true)
+	if h, herr := ReturnStatusHealth(regs); err != nil || herr != nil || h != Passed {
+		t.Errorf("RETURN STATUS: %+v %v %v %s", regs, err, herr, h)
+	}
+	nfd, err := openDevice(nvme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unixClose(nfd)
+	id, err := nvmeIdentifyController(nfd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("record vm-nvme.identify %s", base64.StdEncoding.EncodeToString(id))
+	h, err := nvmeHealthLog(nfd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("record vm-nvme.health %s", base64.StdEncoding.EncodeToString(h))
+	out, err := exec.Command("smartctl", "-a", "-j", sata).Output()
+	t.Logf("record vm-ata.smartctl.json %s (%v)", base64.StdEncoding.EncodeToString(out), err)
+	out, err = exec.Command("smartctl", "-a", "-j", nvme).Output()
+	t.Logf("record vm-nvme.smartctl.json %s (%v)", base64.StdEncoding.EncodeToString(out), err)
+}
+
+func unixClose(fd int) { unix.Close(fd) }

@@ -80,6 +80,7 @@ type smartctlJSON struct {
 		Protocol string `json:"protocol"`
 	} `json:"device"`
 	ModelName       string `json:"model_name"`
+	ModelFamily     string `json:"model_family"`
 	ScsiModelName   string `json:"scsi_model_name"`
 	ScsiVendor      string `json:"scsi_vendor"`
 	ScsiProduct     string `json:"scsi_product"`
@@ -140,7 +141,7 @@ func ParseSmartctlJSON(data []byte) (*Report, ExitStatus, error) {
 	st := ExitStatus(j.Smartctl.ExitStatus)
 	r := &Report{
 		Device: j.Device.Name, Source: SourceSmartctl, Health: Unknown,
-		Model: j.ModelName, Serial: j.SerialNumber, Firmware: j.FirmwareVersion,
+		Model: j.ModelName, ModelFamily: j.ModelFamily, Serial: j.SerialNumber, Firmware: j.FirmwareVersion,
 		Capacity: j.UserCapacity.Bytes, LogicalBlockSize: j.LogicalBlockSize, PhysicalBlockSize: j.PhysicalBlockSize,
 	}
 	for _, m := range j.Smartctl.Messages {
