@@ -7,8 +7,8 @@ import (
 	"io/fs"
 	"path"
 	"slices"
-	"strings"
 
+	"github.com/hostadm/hostadm/boot"
 	"github.com/hostadm/hostadm/internal/rootfs"
 )
 
@@ -207,8 +207,13 @@ type State struct {
 	Early     EarlyUpdate `json:"early"`
 	EarlyFrom string      `json:"early_from,omitempty"`
 	// LoaderDisabled is true when the running kernel has dis_ucode_ldr.
-	LoaderDisabled  bool            `json:"loader_disabled"`
-	Vulnerabilities []Vulnerability `json:"vulnerabilities"`
+	LoaderDisabled bool `json:"loader_disabled"`
+	// ConfiguredDisabled is true when the configured command line has
+	// dis_ucode_ldr, so that every boot skips the early update;
+	// ConfiguredIn is that command line's file and line.
+	ConfiguredDisabled bool            `json:"configured_disabled"`
+	ConfiguredIn       string          `json:"configured_in,omitempty"`
+	Vulnerabilities    []Vulnerability `json:"vulnerabilities"`
 }
 
 // Running returns the lowest running revision.
@@ -259,37 +264,52 @@ func (c *Client) State(ctx context.Context) (*State, error) {
 	if d, err := c.LoaderDisabled(); err == nil {
 		st.LoaderDisabled = d
 	}
+	if d, where, err := c.ConfiguredLoaderDisabled(ctx); err == nil {
+		st.ConfiguredDisabled, st.ConfiguredIn = d, where
+	}
 	if st.Vulnerabilities, err = c.Vulnerabilities(); err != nil {
 		return nil, err
 	}
 	return st, nil
 }
 
-// cmdlineHas reports whether the kernel command line has the parameter
-// key (bare or key=value), splitting on blanks outside double quotes as
-// the kernel does.
+// cmdlineHas reports whether a kernel command line has the parameter key
+// (bare or key=value) before "--", after which the kernel hands the rest
+// to init.
 func cmdlineHas(cmdline, key string) bool {
-	inQuote := false
-	start := -1
-	for i := 0; i <= len(cmdline); i++ {
-		end := i == len(cmdline)
-		if !end && cmdline[i] == '"' {
-			inQuote = !inQuote
+	for _, p := range boot.ParseCmdline(cmdline).Params() {
+		if p.Key == "--" && !p.HasValue {
+			return false
 		}
-		blank := end || !inQuote && (cmdline[i] == ' ' || cmdline[i] == '\t' || cmdline[i] == '\n')
-		switch {
-		case blank && start >= 0:
-			word := strings.ReplaceAll(cmdline[start:i], `"`, "")
-			if k, _, _ := strings.Cut(word, "="); k == key {
-				return true
-			}
-			if word == "--" {
-				return false // the rest is for init
-			}
-			start = -1
-		case !blank && start < 0:
-			start = i
+		if p.Key == key {
+			return true
 		}
 	}
 	return false
+}
+
+// ConfiguredLoaderDisabled reports whether the configured kernel command
+// line (GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, or
+// /etc/kernel/cmdline with systemd-boot) carries dis_ucode_ldr, so that
+// every boot skips the early update, and where that line is
+// ("/etc/default/grub:9").
+func (c *Client) ConfiguredLoaderDisabled(ctx context.Context) (bool, string, error) {
+	root := c.fs.Dir()
+	if c.fs.IsHostRoot() {
+		root = ""
+	}
+	m, err := boot.New(&boot.Config{Root: root})
+	if err != nil {
+		return false, "", err
+	}
+	defer m.Close()
+	src, err := m.Cmdline(ctx)
+	if err != nil {
+		return false, "", err
+	}
+	where := src.File
+	if src.Line > 0 {
+		where = fmt.Sprintf("%s:%d", src.File, src.Line)
+	}
+	return cmdlineHas(src.Cmdline, loaderDisable), where, nil
 }

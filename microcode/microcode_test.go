@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -157,6 +158,7 @@ func TestLoaderDisabled(t *testing.T) {
 		{`root=/dev/sda1 foo="a dis_ucode_ldr b"`, false},
 		{"root=/dev/sda1 -- dis_ucode_ldr", false},
 		{"root=/dev/sda1 quiet", false},
+		{"dis_ucode_ldr_x=1 quiet", false},
 	} {
 		root := t.TempDir()
 		writeFile(t, root, CmdlinePath, tc.cmdline+"\n")
@@ -370,4 +372,26 @@ func FuzzParseCPUInfo(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestConfiguredLoaderDisabled(t *testing.T) {
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS(fixture)); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, root)
+	d, where, err := c.ConfiguredLoaderDisabled(context.Background())
+	if err != nil || d || where != "/etc/default/grub:9" {
+		t.Fatalf("fixture: %v %q %v", d, where, err)
+	}
+	grub := filepath.Join(root, "etc/default/grub")
+	b, _ := os.ReadFile(grub)
+	os.WriteFile(grub, []byte(strings.Replace(string(b), `GRUB_CMDLINE_LINUX_DEFAULT="quiet"`, `GRUB_CMDLINE_LINUX_DEFAULT="quiet dis_ucode_ldr"`, 1)), 0o644)
+	st, err := c.State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.ConfiguredDisabled || st.ConfiguredIn != "/etc/default/grub:9" {
+		t.Errorf("configured: %v %q", st.ConfiguredDisabled, st.ConfiguredIn)
+	}
 }

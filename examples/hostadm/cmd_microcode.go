@@ -33,6 +33,7 @@ JSON output: {"cpus": [{"processor", "vendor", "family", "model",
 "mixed", "hypervisor", "available": {"revision", "date", "signature",
 "platform_mask"}, "available_file", "early": {"updated", "from", "to",
 "date", "lines", "disabled"}, "early_from", "loader_disabled",
+"configured_disabled", "configured_in",
 "vulnerabilities": [...], "reboot_needed", "package_state": {"name",
 "installed", "version", "held", "non_free_firmware"}}. Revisions are numbers.`,
 		Run: func(ctx context.Context, env *Env, args []string) error {
@@ -86,7 +87,10 @@ JSON output: {"cpus": [{"processor", "vendor", "family", "model",
 				fmt.Fprintf(w, "early:      no update logged (%s)\n", st.EarlyFrom)
 			}
 			if st.LoaderDisabled {
-				fmt.Fprintln(w, "loader:     disabled (dis_ucode_ldr)")
+				fmt.Fprintln(w, "loader:     disabled for this boot (dis_ucode_ldr)")
+			}
+			if st.ConfiguredDisabled {
+				fmt.Fprintf(w, "configured: dis_ucode_ldr in %s\n", st.ConfiguredIn)
 			}
 			if st.Available != nil {
 				fmt.Fprintf(w, "available:  %s, date = %s (%s)\n", microcode.FormatRevision(st.Available.Revision), st.Available.Date, st.AvailableFile)

@@ -52,6 +52,11 @@ func checkMicrocode(ctx context.Context, e *env, s *Section) {
 	case st.EarlyFrom != "" && len(st.Early.Lines) > 0:
 		s.Info("early-update", "", "no early microcode update at boot: the firmware's revision is current or the package has nothing newer")
 	}
+	if st.ConfiguredDisabled {
+		f := s.Warn("dis-ucode-ldr-configured", "remove dis_ucode_ldr from the configured command line: the admin guide uses it for one debugging boot only",
+			"every boot skips the early microcode update: the configured kernel command line has dis_ucode_ldr")
+		f.Where = st.ConfiguredIn
+	}
 	if st.LoaderDisabled {
 		s.Warn("dis-ucode-ldr", "remove dis_ucode_ldr from the kernel command line once debugging is done", "the kernel was booted with dis_ucode_ldr: early microcode updates are off")
 	}

@@ -27,7 +27,13 @@ func TestMicrocodeArea(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "sys/devices/system/cpu/cpu1/microcode/version"), []byte("0x2006e05\n"), 0o644)
 	os.WriteFile(filepath.Join(root, "sys/devices/system/cpu/vulnerabilities/mds"), []byte("Vulnerable: Clear CPU buffers attempted, no microcode; SMT vulnerable\n"), 0o644)
 	os.WriteFile(filepath.Join(root, "proc/cmdline"), []byte("BOOT_IMAGE=/boot/vmlinuz-6.8.12-4-pve root=/dev/mapper/pve-root ro quiet dis_ucode_ldr\n"), 0o644)
+	grub := filepath.Join(root, "etc/default/grub")
+	b, _ := os.ReadFile(grub)
+	os.WriteFile(grub, []byte(strings.Replace(string(b), `="quiet"`, `="quiet dis_ucode_ldr"`, 1)), 0o644)
 	got = findings(t, root, "microcode")
+	if f := got["microcode.dis-ucode-ldr-configured"]; f.Severity != Warning || f.Where != "/etc/default/grub:9" {
+		t.Errorf("configured dis_ucode_ldr = %+v", f)
+	}
 	for check, want := range map[string]string{
 		"microcode.revision":        "different microcode revisions: 0x2006e05, 0x2007006",
 		"microcode.vulnerabilities": "vulnerable: Mds",
