@@ -1,0 +1,3 @@
+// Package live applies a network configuration to the running kernel
+// over netlink.
+package live
