@@ -182,10 +182,7 @@ func (e *Entry) SignedBy() (refs []string, inlineKey []byte) {
 	if strings.Contains(v, "-----BEGIN PGP PUBLIC KEY BLOCK-----") {
 		return nil, []byte(v + "\n")
 	}
-	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
-		refs = append(refs, f)
-	}
-	return refs, nil
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }), nil
 }
 
 // File returns the file the entry belongs to.
