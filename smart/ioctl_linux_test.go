@@ -23,6 +23,9 @@ func TestStructLayouts(t *testing.T) {
 	if got := unsafe.Sizeof(nvmeAdminCmd{}); got != nvmeAdminCmdSize {
 		t.Errorf("sizeof(nvme_admin_cmd) = %d, want %d", got, nvmeAdminCmdSize)
 	}
+	if testenv.InVM() {
+		return // the guest has no C compiler; the host tiers compile against the headers
+	}
 	testenv.RequireTool(t, "cc")
 	testenv.RequireFile(t, "/usr/include/scsi/sg.h")
 	testenv.RequireFile(t, "/usr/include/linux/nvme_ioctl.h")

@@ -88,7 +88,7 @@ func golden(t *testing.T, name string, v any) {
 func TestDecodeATAGolden(t *testing.T) {
 	c := newTestClient(t, "")
 	for _, tc := range []struct{ name, sense string }{
-		{"qemu-ata", "sense-passed.bin"},
+		{"vm-ata", "vm-ata.sense"},
 		{"ssd-ata", "sense-fixed-passed.bin"},
 		{"hdd-failing", "sense-failed.bin"},
 	} {
@@ -126,29 +126,30 @@ func TestATAReportFields(t *testing.T) {
 	}
 }
 
-// TestNativeMatchesSmartctlRecorded compares the decoded QEMU buffers
-// with smartctl's JSON for the same emulated disks, the check the VM tier
-// repeats on live devices.
+// TestNativeMatchesSmartctlRecorded compares device data recorded from
+// QEMU's emulated SATA and NVMe disks in the test VM (TestVMRecordBuffers)
+// with smartctl's JSON for the same disks, recorded in the same guest: the
+// check the VM tier repeats on the live devices.
 func TestNativeMatchesSmartctlRecorded(t *testing.T) {
 	c := newTestClient(t, "")
-	native := decodeATA(t, c, "qemu-ata", "sense-passed.bin")
-	sc, st, err := ParseSmartctlJSON(readTestdata(t, "smartctl-qemu-ata.json"))
+	native := decodeATA(t, c, "vm-ata", "vm-ata.sense")
+	sc, st, err := ParseSmartctlJSON(readTestdata(t, "vm-ata.smartctl.json"))
 	if err != nil || st != 0 {
 		t.Fatal(st, err)
 	}
 	mustCompare(t, native, sc)
 
-	ctrl, err := ParseNVMeIdentifyController(readTestdata(t, "qemu-nvme.identify"))
+	ctrl, err := ParseNVMeIdentifyController(readTestdata(t, "vm-nvme.identify"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := ParseNVMeHealth(readTestdata(t, "qemu-nvme.health"))
+	h, err := ParseNVMeHealth(readTestdata(t, "vm-nvme.health"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	nr := nvmeReport("/dev/nvme0n1", ctrl, h)
 	nr.Capacity = 1 << 30 // the namespace size the native reader takes from BLKGETSIZE64
-	sn, _, err := ParseSmartctlJSON(readTestdata(t, "smartctl-qemu-nvme.json"))
+	sn, _, err := ParseSmartctlJSON(readTestdata(t, "vm-nvme.smartctl.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,11 +171,11 @@ func TestNVMeDecode(t *testing.T) {
 	if h.Health() != Failed || h.Wearout() != 93 {
 		t.Errorf("health %s wearout %d", h.Health(), h.Wearout())
 	}
-	ctrl, err := ParseNVMeIdentifyController(readTestdata(t, "qemu-nvme.identify"))
+	ctrl, err := ParseNVMeIdentifyController(readTestdata(t, "vm-nvme.identify"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ctrl.Model != "QEMU NVMe Ctrl" || ctrl.Serial != "hostadm-nvme0" || ctrl.VendorID != 0x1b36 || ctrl.WarningTemp != 343 || ctrl.Namespaces != 256 {
+	if ctrl.Model != "QEMU NVMe Ctrl" || ctrl.Serial != "VMNVME0" || ctrl.Firmware != "7.2.22" || ctrl.VendorID != 0x1b36 || ctrl.WarningTemp != 343 || ctrl.Namespaces != 256 {
 		t.Errorf("controller = %+v", ctrl)
 	}
 	for _, n := range []int{0, 511} {
@@ -188,7 +189,7 @@ func TestSense(t *testing.T) {
 	for _, tc := range []struct {
 		file string
 		want Health
-	}{{"sense-passed.bin", Passed}, {"sense-failed.bin", Failed}, {"sense-fixed-passed.bin", Passed}} {
+	}{{"vm-ata.sense", Passed}, {"sense-passed.bin", Passed}, {"sense-failed.bin", Failed}, {"sense-fixed-passed.bin", Passed}} {
 		regs, err := ParseATAReturnSense(readTestdata(t, tc.file))
 		if err != nil {
 			t.Fatal(err)
@@ -199,7 +200,7 @@ func TestSense(t *testing.T) {
 	}
 	// CHECK CONDITION with ATA PASS THROUGH INFORMATION AVAILABLE is how
 	// a CK_COND command succeeds.
-	regs, err := satOutcome(scsiStatusCheck, 0, driverSense, readTestdata(t, "sense-passed.bin"), true)
+	regs, err := satOutcome(scsiStatusCheck, 0, driverSense, readTestdata(t, "vm-ata.sense"), true)
 	if err != nil || regs.LBAMid != 0x4f {
 		t.Errorf("satOutcome = %+v, %v", regs, err)
 	}
@@ -232,7 +233,7 @@ func TestCDB(t *testing.T) {
 }
 
 func TestSmartctlJSON(t *testing.T) {
-	for _, name := range []string{"smartctl-qemu-ata", "smartctl-qemu-nvme", "smartctl-sas-ssd"} {
+	for _, name := range []string{"vm-ata.smartctl", "vm-nvme.smartctl", "smartctl-sas-ssd"} {
 		t.Run(name, func(t *testing.T) {
 			r, st, err := ParseSmartctlJSON(readTestdata(t, name+".json"))
 			if err != nil || st.Fatal() {
@@ -274,9 +275,9 @@ func TestSmartctlRunner(t *testing.T) {
 	c.run = fake
 	ctx := context.Background()
 	// Bits 2-7 describe the disk: the report comes back.
-	fake.Expect("smartctl", "-a", "-j", "/dev/sda").Stdout(string(readTestdata(t, "smartctl-qemu-ata.json"))).Exit(64)
+	fake.Expect("smartctl", "-a", "-j", "/dev/sda").Stdout(string(readTestdata(t, "vm-ata.smartctl.json"))).Exit(64)
 	r, st, err := c.Smartctl(ctx, "/dev/sda", "")
-	if err != nil || st != ExitErrorLog || r.Model != "QEMU HARDDISK" {
+	if err != nil || st != ExitErrorLog || r.Model != "QEMU SATA DISK" {
 		t.Errorf("exit 64: %v, %v, %+v", st, err, r)
 	}
 	// Bit 1: the device could not be opened.
@@ -377,7 +378,7 @@ func TestWearoutOrder(t *testing.T) {
 }
 
 func FuzzParseIdentify(f *testing.F) {
-	for _, n := range []string{"qemu-ata", "ssd-ata", "hdd-failing"} {
+	for _, n := range []string{"vm-ata", "ssd-ata", "hdd-failing"} {
 		f.Add(readTestdata(f, n+".identify"))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -392,7 +393,7 @@ func FuzzParseIdentify(f *testing.F) {
 }
 
 func FuzzParseSMARTData(f *testing.F) {
-	for _, n := range []string{"qemu-ata", "ssd-ata", "hdd-failing"} {
+	for _, n := range []string{"vm-ata", "ssd-ata", "hdd-failing"} {
 		f.Add(readTestdata(f, n+".smart"), readTestdata(f, n+".thresh"), 0)
 	}
 	f.Fuzz(func(t *testing.T, data, thresh []byte, rpm int) {
@@ -412,7 +413,8 @@ func FuzzParseSMARTData(f *testing.F) {
 }
 
 func FuzzParseNVMe(f *testing.F) {
-	f.Add(readTestdata(f, "qemu-nvme.identify"), readTestdata(f, "worn-nvme.health"))
+	f.Add(readTestdata(f, "vm-nvme.identify"), readTestdata(f, "worn-nvme.health"))
+	f.Add(readTestdata(f, "vm-nvme.identify"), readTestdata(f, "vm-nvme.health"))
 	f.Fuzz(func(t *testing.T, id, health []byte) {
 		if c, err := ParseNVMeIdentifyController(id); err == nil && len(c.Model) > 40 {
 			t.Fatalf("model %q", c.Model)
@@ -424,7 +426,7 @@ func FuzzParseNVMe(f *testing.F) {
 }
 
 func FuzzParseATAReturnSense(f *testing.F) {
-	for _, n := range []string{"sense-passed.bin", "sense-failed.bin", "sense-fixed-passed.bin"} {
+	for _, n := range []string{"vm-ata.sense", "sense-failed.bin", "sense-fixed-passed.bin"} {
 		f.Add(readTestdata(f, n))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -440,7 +442,7 @@ func FuzzParseATAReturnSense(f *testing.F) {
 }
 
 func FuzzParseSmartctlJSON(f *testing.F) {
-	for _, n := range []string{"smartctl-qemu-ata", "smartctl-qemu-nvme", "smartctl-sas-ssd", "smartctl-megaraid-open"} {
+	for _, n := range []string{"vm-ata.smartctl", "vm-nvme.smartctl", "smartctl-sas-ssd", "smartctl-megaraid-open"} {
 		f.Add(readTestdata(f, n+".json"))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
