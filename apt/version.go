@@ -92,6 +92,12 @@ func MustParseVersion(s string) Version {
 // string is not a valid version (see [ParseVersion]). It does not allocate
 // for valid versions.
 func CompareVersions(a, b string) (int, error) {
+	if a == b {
+		if _, r := parseVersion(a); r != "" {
+			return 0, &VersionError{Version: a, Reason: r}
+		}
+		return 0, nil
+	}
 	va, ra := parseVersion(a)
 	if ra != "" {
 		return 0, &VersionError{Version: a, Reason: ra}
@@ -135,14 +141,12 @@ func parseVersion(s string) (Version, string) {
 		return Version{}, "version number does not start with digit"
 	}
 	for i := 1; i < len(up); i++ {
-		c := up[i]
-		if !isDigit(c) && !isAlpha(c) && c != '.' && c != '-' && c != '+' && c != '~' && c != ':' {
+		if charClass[up[i]]&classUpstream == 0 {
 			return Version{}, "invalid character in version number"
 		}
 	}
 	for i := 0; i < len(v.Revision); i++ {
-		c := v.Revision[i]
-		if !isDigit(c) && !isAlpha(c) && c != '.' && c != '+' && c != '~' {
+		if charClass[v.Revision[i]]&classRevision == 0 {
 			return Version{}, "invalid character in revision number"
 		}
 	}
@@ -235,26 +239,49 @@ func parseEpoch(s string) (uint32, string) {
 	return uint32(n), ""
 }
 
-// order is dpkg's weight of a character in the non-digit parts: letters
-// sort before other characters, "~" before everything, even the end.
-func order(c int) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return 0
-	case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-		return c
-	case c == '~':
-		return -1
-	case c != 0:
-		return c + 256
-	}
-	return 0
-}
+// Character classes of dpkg's version syntax.
+const (
+	classUpstream = 1 << iota // letters, digits and ".+~-:"
+	classRevision             // letters, digits and ".+~"
+)
 
-// at returns s[i], or 0 past the end, like a C string's terminator.
+var charClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		if isDigit(b) || isAlpha(b) || b == '.' || b == '+' || b == '~' {
+			t[c] = classUpstream | classRevision
+		}
+		if b == '-' || b == ':' {
+			t[c] = classUpstream
+		}
+	}
+	return t
+}()
+
+// orderTab is dpkg's weight of a character in the non-digit parts
+// (order() in lib/dpkg/version.c): digits and the end weigh 0, letters
+// their code, "~" -1 so that it sorts before everything, even the end,
+// and other characters their code plus 256, after all letters.
+var orderTab = func() (t [256]int16) {
+	for c := 1; c < 256; c++ {
+		b := byte(c)
+		switch {
+		case isDigit(b):
+		case isAlpha(b):
+			t[c] = int16(c)
+		case b == '~':
+			t[c] = -1
+		default:
+			t[c] = int16(c) + 256
+		}
+	}
+	return t
+}()
+
+// at returns the weight of s[i], or of the end past it.
 func at(s string, i int) int {
 	if i < len(s) {
-		return int(s[i])
+		return int(orderTab[s[i]])
 	}
 	return 0
 }
@@ -266,7 +293,7 @@ func verrevcmp(a, b string) int {
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		for (i < len(a) && !isDigit(a[i])) || (j < len(b) && !isDigit(b[j])) {
-			ac, bc := order(at(a, i)), order(at(b, j))
+			ac, bc := at(a, i), at(b, j)
 			if ac != bc {
 				return sign(ac - bc)
 			}
