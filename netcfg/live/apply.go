@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hostadm/hostadm/internal/runner"
@@ -295,8 +296,19 @@ func linkOrder(s *State) []Link {
 	return out
 }
 
-// exec runs one step.
+// exec runs one step. A removal of what is already gone succeeds.
 func (c *Client) exec(ctx context.Context, s Step) error {
+	err := c.exec1(ctx, s)
+	switch s.Op {
+	case OpAddrDel, OpRouteDel, OpFDBDel, OpVLANDel:
+		if errors.Is(err, syscall.ESRCH) || errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.EADDRNOTAVAIL) {
+			return nil
+		}
+	}
+	return err
+}
+
+func (c *Client) exec1(ctx context.Context, s Step) error {
 	switch s.Op {
 	case OpCreate:
 		var br *BridgeOptions

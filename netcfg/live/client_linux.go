@@ -292,10 +292,23 @@ func (k *nl) indexOf(ctx context.Context, name string) (int, error) {
 
 func (k *nl) forget(name string) { delete(k.index, name) }
 
-func bridgeDriver(o *BridgeOptions) *driver.Bridge {
+// bridgeDriver encodes bridge options. When creating, options equal to
+// the kernel's defaults are left out: a kernel built without VLAN
+// filtering refuses even "vlan_filtering 0".
+func bridgeDriver(o *BridgeOptions, creating bool) *driver.Bridge {
 	d := &driver.Bridge{}
 	if o == nil {
 		return d
+	}
+	if creating {
+		c := *o
+		if c.VLANFiltering != nil && !*c.VLANFiltering {
+			c.VLANFiltering = nil
+		}
+		if c.DefaultPVID != nil && *c.DefaultPVID == 1 {
+			c.DefaultPVID = nil
+		}
+		o = &c
 	}
 	if o.STP != nil {
 		s := driver.BridgeStpStateDisabled
@@ -375,7 +388,7 @@ func (k *nl) create(ctx context.Context, l *Link, br *BridgeOptions, bond *BondO
 	info := &rtnetlink.LinkInfo{Kind: l.Kind}
 	switch l.Kind {
 	case "bridge":
-		info.Data = bridgeDriver(br)
+		info.Data = bridgeDriver(br, true)
 	case "bond":
 		d, err := k.bondDriver(ctx, bond)
 		if err != nil {
@@ -429,7 +442,7 @@ func (k *nl) change(ctx context.Context, name string, c *linkChange) error {
 	attrs := &rtnetlink.LinkAttributes{MTU: uint32(c.MTU), Address: c.MAC}
 	switch {
 	case c.Bridge != nil:
-		attrs.Info = &rtnetlink.LinkInfo{Kind: "bridge", Data: bridgeDriver(c.Bridge)}
+		attrs.Info = &rtnetlink.LinkInfo{Kind: "bridge", Data: bridgeDriver(c.Bridge, false)}
 	case c.Bond != nil:
 		d, err := k.bondDriver(ctx, c.Bond)
 		if err != nil {

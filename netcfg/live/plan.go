@@ -637,12 +637,14 @@ func makePlan(t *target, cur *State) (*Plan, error) {
 	p.create()
 	p.set()
 	p.enslave()
+	p.mtu()
 	p.ports()
 	p.bridgeVLANs()
 	p.fdb()
 	p.up()
+	p.routes(true)
 	p.addresses()
-	p.routes()
+	p.routes(false)
 	p.sysctls()
 	p.postUp()
 	return &Plan{Steps: p.steps, Notes: t.notes}, nil
@@ -838,7 +840,9 @@ func (p *planner) create() {
 			p.created[w.name] = true // made with its peer
 			continue
 		}
-		l := &Link{Name: w.name, Kind: w.kind, Parent: w.parent, MTU: w.mtu, MAC: w.mac, VLAN: w.vlan}
+		// The MTU follows in the mtu phase, after ports join: a bridge
+		// takes its ports' MTU when they do unless the MTU was set.
+		l := &Link{Name: w.name, Kind: w.kind, Parent: w.parent, MAC: w.mac, VLAN: w.vlan}
 		text := "ip link add "
 		switch w.kind {
 		case "vlan":
@@ -850,9 +854,6 @@ func (p *planner) create() {
 			text += w.name + " type veth peer name " + w.parent
 		default:
 			text += w.name + " type " + w.kind
-		}
-		if w.mtu != 0 {
-			text += " mtu " + strconv.Itoa(w.mtu)
 		}
 		if w.mac != nil {
 			text += " address " + w.mac.String()
@@ -997,10 +998,6 @@ func (p *planner) set() {
 		l := p.cur.Link(w.name)
 		chg := &linkChange{}
 		var text []string
-		if w.mtu != 0 && l.MTU != w.mtu {
-			chg.MTU = w.mtu
-			text = append(text, "mtu "+strconv.Itoa(w.mtu))
-		}
 		if w.mac != nil && !bytes.Equal(l.MAC, w.mac) {
 			chg.MAC = w.mac
 			text = append(text, "address "+w.mac.String())
@@ -1081,6 +1078,44 @@ func (p *planner) enslave() {
 			p.add(Step{Op: OpEnslave, Link: w.name, Where: w.where, master: *w.master, Text: "ip link set " + w.name + " master " + *w.master})
 		}
 	}
+}
+
+// mtu sets MTUs once ports have joined their bridges and bonds (which
+// adjust their own MTU and their slaves' on the way), lower devices
+// first.
+func (p *planner) mtu() {
+	for _, w := range p.t.links {
+		if w.mtu == 0 {
+			continue
+		}
+		l := p.cur.Link(w.name)
+		fresh := l == nil || p.gone[w.name]
+		if !fresh && l.MTU == w.mtu && p.curMaster(w.name) == masterOf(w, l) {
+			continue
+		}
+		if fresh || l.MTU != w.mtu || p.memberChange(w.name) {
+			p.add(Step{Op: OpSet, Link: w.name, Where: w.where, chg: &linkChange{MTU: w.mtu}, Text: "ip link set " + w.name + " mtu " + strconv.Itoa(w.mtu)})
+		}
+	}
+}
+
+// masterOf returns the master w asks for, or the current one.
+func masterOf(w *wantLink, l *Link) string {
+	if w.master != nil {
+		return *w.master
+	}
+	return l.Master
+}
+
+// memberChange reports whether a bridge or bond gains ports in this plan
+// (which resets an MTU the user did not set).
+func (p *planner) memberChange(name string) bool {
+	for _, s := range p.steps {
+		if s.Op == OpEnslave && s.master == name {
+			return true
+		}
+	}
+	return false
 }
 
 // ports sets bridge port options; the kernel takes them only once the
@@ -1328,7 +1363,9 @@ func (p *planner) addresses() {
 // by ip (boot) or marked static; dhcp, ra and kernel routes stay.
 func managedProto(p string) bool { return p == "boot" || p == "static" }
 
-func (p *planner) routes() {
+// routes removes routes (dels) before addresses change, since removing
+// an address takes the routes through it along, or adds them after.
+func (p *planner) routes(dels bool) {
 	have := func(r Route) bool {
 		return slices.ContainsFunc(p.cur.Routes, func(c Route) bool {
 			return c.Dst == r.Dst && c.Gateway == r.Gateway && c.Link == r.Link && c.Metric == r.Metric && c.Type == r.Type && !p.gone[c.Link]
@@ -1342,11 +1379,13 @@ func (p *planner) routes() {
 			if !slices.ContainsFunc(p.t.routes, func(r Route) bool {
 				return c.Dst == r.Dst && c.Gateway == r.Gateway && c.Link == r.Link && c.Metric == r.Metric && c.Type == r.Type
 			}) {
-				p.add(Step{Op: OpRouteDel, Link: c.Link, route: c, Text: routeText("del", c)})
+				if dels {
+					p.add(Step{Op: OpRouteDel, Link: c.Link, route: c, Text: routeText("del", c)})
+				}
 			}
 		}
 		for _, r := range p.t.routes {
-			if !have(r) {
+			if !dels && !have(r) {
 				p.add(Step{Op: OpRouteAdd, Link: r.Link, route: r, Text: routeText("add", r)})
 			}
 		}
@@ -1366,13 +1405,13 @@ func (p *planner) routes() {
 				if c.Link != w.name || c.Dst.Bits() != 0 || !managedProto(c.Protocol) {
 					continue
 				}
-				if !slices.ContainsFunc(want, func(r Route) bool { return r.Gateway == c.Gateway && r.Metric == c.Metric }) {
+				if dels && !slices.ContainsFunc(want, func(r Route) bool { return r.Gateway == c.Gateway && r.Metric == c.Metric }) {
 					p.add(Step{Op: OpRouteDel, Link: w.name, Where: w.where, route: c, Text: routeText("del", c)})
 				}
 			}
 		}
 		for _, r := range want {
-			if !have(r) {
+			if !dels && !have(r) {
 				p.add(Step{Op: OpRouteAdd, Link: w.name, Where: w.where, route: r, Text: routeText("replace", r)})
 			}
 		}
