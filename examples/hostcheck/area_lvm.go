@@ -55,9 +55,15 @@ func checkLVMLive(ctx context.Context, s *Section, c *lvm.Client) bool {
 		s.Warn("lvs", "", "lvs failed: %v", err)
 		return false
 	}
+	reportLVM(s, vgs, lvs)
+	return true
+}
+
+// reportLVM grades volume groups and thin pools from vgs and lvs.
+func reportLVM(s *Section, vgs []lvm.VG, lvs []lvm.LV) {
 	if len(vgs) == 0 {
 		s.Info("vgs", "", "no LVM volume groups")
-		return true
+		return
 	}
 	for _, vg := range vgs {
 		switch {
@@ -92,7 +98,6 @@ func checkLVMLive(ctx context.Context, s *Section, c *lvm.Client) bool {
 			s.OK("thin-pool", "thin pool %s: %.1f%% data, %.1f%% metadata of %s", lv.FullName(), d, m, gib(lv.Size))
 		}
 	}
-	return true
 }
 
 // checkLVMBackups reports from /etc/lvm/backup, which needs no root.
