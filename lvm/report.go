@@ -124,8 +124,109 @@ type reportJSON struct {
 	} `json:"report"`
 }
 
-// row is one report line: every value arrives as a string.
+// row is one report line: every value arrives as a string. Only the
+// columns this package reads are kept.
 type row map[string]string
+
+// wantedColumns are the columns kept from report rows; a full report
+// has about 150 per LV, most of which nothing here reads.
+var wantedColumns = func() map[string]bool {
+	m := map[string]bool{}
+	for _, cols := range []string{pvColumns, vgColumns, lvColumns} {
+		for _, c := range strings.Split(cols, ",") {
+			m[c] = true
+		}
+	}
+	return m
+}()
+
+// UnmarshalJSON decodes a row. LVM writes rows as flat objects of
+// plain strings, which a direct scan handles; anything else (escapes,
+// other value types) goes through encoding/json.
+func (r *row) UnmarshalJSON(b []byte) error {
+	if m, ok := scanRow(b); ok {
+		*r = m
+		return nil
+	}
+	var all map[string]string
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	m := row{}
+	for k, v := range all {
+		if wantedColumns[k] {
+			m[k] = v
+		}
+	}
+	*r = m
+	return nil
+}
+
+// scanRow reads {"key":"value", ...} with no escapes, keeping the wanted
+// columns; ok is false for anything else. The input is valid JSON (the
+// decoder checked it), so only the shape needs checking here.
+func scanRow(b []byte) (row, bool) {
+	i := 0
+	ws := func() {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+			i++
+		}
+	}
+	str := func() ([]byte, bool) {
+		if i >= len(b) || b[i] != '"' {
+			return nil, false
+		}
+		start := i + 1
+		for j := start; j < len(b); j++ {
+			switch b[j] {
+			case '\\':
+				return nil, false
+			case '"':
+				i = j + 1
+				return b[start:j], true
+			}
+		}
+		return nil, false
+	}
+	m := make(row, 20)
+	ws()
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	i++
+	for first := true; ; first = false {
+		ws()
+		if i < len(b) && b[i] == '}' {
+			i++
+			ws()
+			return m, i == len(b)
+		}
+		if !first {
+			if i >= len(b) || b[i] != ',' {
+				return nil, false
+			}
+			i++
+			ws()
+		}
+		k, ok := str()
+		if !ok {
+			return nil, false
+		}
+		ws()
+		if i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i++
+		ws()
+		v, ok := str()
+		if !ok {
+			return nil, false
+		}
+		if wantedColumns[string(k)] {
+			m[string(k)] = string(v)
+		}
+	}
+}
 
 // fields converts a row's strings, remembering the first error.
 type fields struct {

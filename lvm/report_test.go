@@ -269,3 +269,31 @@ func bigFullReport(tb testing.TB, n int) []byte {
 	}
 	return out
 }
+
+// FuzzRowScanner checks the direct row scan against encoding/json on
+// every valid object: the same wanted columns and values, or a fallback.
+func FuzzRowScanner(f *testing.F) {
+	f.Add([]byte(`{"lv_name":"data", "vg_name":"pve", "lv_attr":"twi-a-tz--", "lv_size":"4705009664", "other":"x"}`))
+	f.Add([]byte(`{"lv_name":"a\"b", "lv_size":"1"}`))
+	f.Add([]byte(` { } `))
+	f.Add([]byte(`{"lv_name":1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var all map[string]string
+		if json.Unmarshal(data, &all) != nil {
+			return
+		}
+		var r row
+		if err := json.Unmarshal(data, &r); err != nil {
+			t.Fatalf("row decode failed where a map decodes: %v", err)
+		}
+		want := row{}
+		for k, v := range all {
+			if wantedColumns[k] {
+				want[k] = v
+			}
+		}
+		if diff := cmp.Diff(want, r); diff != "" {
+			t.Fatalf("row mismatch (-json +scan):\n%s\n%q", diff, data)
+		}
+	})
+}
