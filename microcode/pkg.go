@@ -55,6 +55,16 @@ func (c *Client) packages() (packageManager, error) {
 	return c.pm, nil
 }
 
+// vendorPackage returns the vendor's package name and the package manager.
+func (c *Client) vendorPackage(vendor Vendor) (string, packageManager, error) {
+	name := vendor.Package()
+	if name == "" {
+		return "", nil, fmt.Errorf("%s: %w", vendor, ErrNoPackage)
+	}
+	pm, err := c.packages()
+	return name, pm, err
+}
+
 // PackageState is the vendor microcode package as APT sees it.
 type PackageState struct {
 	Name string `json:"name"`
@@ -71,11 +81,7 @@ type PackageState struct {
 
 // Package reports the state of the vendor's microcode package.
 func (c *Client) Package(vendor Vendor) (*PackageState, error) {
-	name := vendor.Package()
-	if name == "" {
-		return nil, fmt.Errorf("%s: %w", vendor, ErrNoPackage)
-	}
-	pm, err := c.packages()
+	name, pm, err := c.vendorPackage(vendor)
 	if err != nil {
 		return nil, err
 	}
@@ -119,11 +125,7 @@ func (c *Client) Candidate(vendor Vendor) (string, error) {
 // first, as "apt list -a intel-microcode" shows them: what a downgrade
 // can pick from.
 func (c *Client) Versions(vendor Vendor) ([]apt.PackageVersion, error) {
-	name := vendor.Package()
-	if name == "" {
-		return nil, fmt.Errorf("%s: %w", vendor, ErrNoPackage)
-	}
-	pm, err := c.packages()
+	name, pm, err := c.vendorPackage(vendor)
 	if err != nil {
 		return nil, err
 	}
@@ -148,11 +150,7 @@ type SetupResult struct {
 // the next reboot. It runs apt-get, so it needs root; progress goes to fn
 // (may be nil).
 func (c *Client) Setup(ctx context.Context, vendor Vendor, fn apt.ProgressFunc) (*SetupResult, error) {
-	name := vendor.Package()
-	if name == "" {
-		return nil, fmt.Errorf("%s: %w", vendor, ErrNoPackage)
-	}
-	pm, err := c.packages()
+	name, pm, err := c.vendorPackage(vendor)
 	if err != nil {
 		return nil, err
 	}
@@ -180,11 +178,7 @@ func (c *Client) Setup(ctx context.Context, vendor Vendor, fn apt.ProgressFunc) 
 // true. version may end in "*" to pick the newest matching version, as
 // "apt install intel-microcode=3.202305*" does. A reboot loads it.
 func (c *Client) Downgrade(ctx context.Context, vendor Vendor, version string, hold bool, fn apt.ProgressFunc) (string, error) {
-	name := vendor.Package()
-	if name == "" {
-		return "", fmt.Errorf("%s: %w", vendor, ErrNoPackage)
-	}
-	pm, err := c.packages()
+	name, pm, err := c.vendorPackage(vendor)
 	if err != nil {
 		return "", err
 	}

@@ -20,6 +20,23 @@ func microcodeClient(env *Env) (*microcode.Client, error) {
 	return microcode.New(&microcode.Config{Root: env.Root})
 }
 
+// microcodeVendor opens a client and returns the boot CPU's vendor.
+func microcodeVendor(env *Env) (*microcode.Client, microcode.Vendor, error) {
+	c, err := microcodeClient(env)
+	if err != nil {
+		return nil, "", err
+	}
+	cpus, err := c.CPUs()
+	if err == nil && len(cpus) == 0 {
+		err = fmt.Errorf("%s lists no processors", microcode.CPUInfoPath)
+	}
+	if err != nil {
+		c.Close()
+		return nil, "", err
+	}
+	return c, cpus[0].Vendor, nil
+}
+
 func microcodeStatusCmd() *Command {
 	return &Command{
 		Name: "status", Summary: "show the running revision, the package and the early update",
@@ -172,19 +189,12 @@ Reboot afterwards. Needs root.
 
 JSON output: {"package", "sources_changed", "version", "reboot_needed"}.`,
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			c, err := microcodeClient(env)
+			c, vendor, err := microcodeVendor(env)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			cpus, err := c.CPUs()
-			if err != nil {
-				return err
-			}
-			if len(cpus) == 0 {
-				return fmt.Errorf("no CPUs in /proc/cpuinfo")
-			}
-			res, err := c.Setup(ctx, cpus[0].Vendor, aptProgress(env))
+			res, err := c.Setup(ctx, vendor, aptProgress(env))
 			if err != nil {
 				return err
 			}
@@ -205,16 +215,12 @@ func microcodeVersionsCmd() *Command {
 JSON output: apt's package versions: [{"name", "arch", "version",
 "origins", "priority", "installed", "candidate"}].`,
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			c, err := microcodeClient(env)
+			c, vendor, err := microcodeVendor(env)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			cpus, err := c.CPUs()
-			if err != nil || len(cpus) == 0 {
-				return fmt.Errorf("reading CPUs: %v", err)
-			}
-			vs, err := c.Versions(cpus[0].Vendor)
+			vs, err := c.Versions(vendor)
 			if err != nil {
 				return err
 			}
@@ -252,16 +258,12 @@ unless --no-hold. Reboot afterwards. Needs root. Prints the version.`,
 			if len(args) != 1 {
 				return usagef("microcode downgrade: want VERSION")
 			}
-			c, err := microcodeClient(env)
+			c, vendor, err := microcodeVendor(env)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			cpus, err := c.CPUs()
-			if err != nil || len(cpus) == 0 {
-				return fmt.Errorf("reading CPUs: %v", err)
-			}
-			v, err := c.Downgrade(ctx, cpus[0].Vendor, args[0], !noHold, aptProgress(env))
+			v, err := c.Downgrade(ctx, vendor, args[0], !noHold, aptProgress(env))
 			if err != nil {
 				return err
 			}
