@@ -38,6 +38,9 @@ type Class struct {
 	// Handle is the standard repository's handle ("no-subscription",
 	// "ceph-reef-enterprise"), "" for others.
 	Handle string `json:"handle,omitempty"`
+	// Origin is the Origin of the repository's downloaded Release file
+	// ("Debian", "Proxmox"), the badge the repository panel shows.
+	Origin string `json:"origin,omitempty"`
 }
 
 // IsDebian reports whether the class is one of Debian's own archives.
@@ -88,7 +91,7 @@ func isDebianHost(host string) bool {
 // origin is the Origin field of the repository's downloaded Release file
 // ("" if unknown); it recognizes mirrors of Debian under other names.
 func Classify(uri, suite string, components []string, origin string) Class {
-	c := Class{Kind: Other, URI: uri, Suite: suite}
+	c := Class{Kind: Other, URI: uri, Suite: suite, Origin: origin}
 	base, variant := splitSuite(suite)
 	if codenameIndex(base) >= 0 {
 		c.Codename = base

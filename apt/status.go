@@ -71,6 +71,9 @@ func ParseStatus(name string, r io.Reader) (*Status, error) {
 		if !ok || len(pkg) == 0 {
 			return nil, &ParseError{Path: name, Line: line, Err: fmt.Errorf("%w: stanza without Package", ErrMalformed)}
 		}
+		if reason := pkgNameIllegal(pkg); reason != "" {
+			return nil, &ParseError{Path: name, Line: line, Err: fmt.Errorf("%w: package name %q %s", ErrMalformed, pkg, reason)}
+		}
 		p := PackageStatus{
 			Name:      string(pkg),
 			Arch:      fieldString(par, "Architecture"),
@@ -94,6 +97,20 @@ func ParseStatus(name string, r io.Reader) (*Status, error) {
 		s.Packages = append(s.Packages, p)
 	}
 	return s, nil
+}
+
+// pkgNameIllegal is dpkg's pkg_name_is_illegal: a letter or digit first,
+// then letters, digits and "-+._".
+func pkgNameIllegal(name []byte) string {
+	if !isAlpha(name[0]) && !isDigit(name[0]) {
+		return "must start with an alphanumeric character"
+	}
+	for _, c := range name {
+		if !isAlpha(c) && !isDigit(c) && c != '-' && c != '+' && c != '.' && c != '_' {
+			return fmt.Sprintf("has character %q (only letters, digits and \"-+._\")", c)
+		}
+	}
+	return ""
 }
 
 // Lookup returns the status of a package: with arch "", the one of the
