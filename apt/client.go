@@ -154,7 +154,9 @@ func (c *Client) InstalledVersion(name string) (string, error) {
 	return p.Version, nil
 }
 
-func (c *Client) installed(name string) (*PackageStatus, error) {
+// lookup returns the status entry of a package, nil if dpkg does not know
+// it.
+func (c *Client) lookup(name string) (*PackageStatus, error) {
 	st, err := c.Status()
 	if err != nil {
 		return nil, err
@@ -163,7 +165,14 @@ func (c *Client) installed(name string) (*PackageStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := st.Lookup(name, archs[0])
+	return st.Lookup(name, archs[0]), nil
+}
+
+func (c *Client) installed(name string) (*PackageStatus, error) {
+	p, err := c.lookup(name)
+	if err != nil {
+		return nil, err
+	}
 	if p == nil || !p.Installed() {
 		return nil, fmt.Errorf("%s: %w", name, ErrNotInstalled)
 	}
@@ -173,16 +182,8 @@ func (c *Client) installed(name string) (*PackageStatus, error) {
 // Held reports whether a package is on hold (apt-mark hold). A package
 // that is not installed can be on hold too.
 func (c *Client) Held(name string) (bool, error) {
-	st, err := c.Status()
-	if err != nil {
-		return false, err
-	}
-	archs, err := c.Architectures()
-	if err != nil {
-		return false, err
-	}
-	p := st.Lookup(name, archs[0])
-	return p != nil && p.Held(), nil
+	p, err := c.lookup(name)
+	return p != nil && p.Held(), err
 }
 
 // HeldPackages returns the names of the packages on hold, as

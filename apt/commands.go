@@ -181,16 +181,11 @@ func (c *Client) setSelections(ctx context.Context, sel string, names []string) 
 		return err
 	}
 	// dpkg only warns about packages it does not know: check.
-	st, err := c.Status()
-	if err != nil {
-		return err
-	}
-	archs, err := c.Architectures()
-	if err != nil {
-		return err
-	}
 	for _, n := range names {
-		p := st.Lookup(n, archs[0])
+		p, err := c.lookup(n)
+		if err != nil {
+			return err
+		}
 		if sel == "hold" && (p == nil || !p.Held()) || sel == "install" && p != nil && p.Held() {
 			return fmt.Errorf("apt: dpkg did not record %q as %s (is the package known to dpkg?)", n, sel)
 		}
