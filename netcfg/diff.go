@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// unifiedDiff returns the changes from a to b in unified format with three
-// lines of context, as "diff -u" prints them; "" when they are equal.
-func unifiedDiff(aName, bName string, a, b []byte) string {
+// UnifiedDiff returns the changes from a to b in unified format with three
+// lines of context, as "diff -u --label aName --label bName" prints them;
+// "" when they are equal.
+func UnifiedDiff(aName, bName string, a, b []byte) string {
 	if string(a) == string(b) {
 		return ""
 	}

@@ -184,7 +184,7 @@ func (h *Host) Diff() (string, error) {
 	if err != nil || !p.Exists {
 		return "", err
 	}
-	return unifiedDiff(h.path, h.StagingPath(), cur.Data, p.Data), nil
+	return UnifiedDiff(h.path, h.StagingPath(), cur.Data, p.Data), nil
 }
 
 // Revert drops the pending change (removes the staging file) under the

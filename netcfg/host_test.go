@@ -268,7 +268,7 @@ func TestUnifiedDiff(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d := unifiedDiff("a", "b", []byte(c.a), []byte(c.b))
+			d := UnifiedDiff("a", "b", []byte(c.a), []byte(c.b))
 			checkPatch(t, c.a, d, c.b)
 			if _, err := exec.LookPath("diff"); err != nil {
 				return
@@ -284,7 +284,7 @@ func TestUnifiedDiff(t *testing.T) {
 			}
 		})
 	}
-	if d := unifiedDiff("a", "b", []byte("x\n"), []byte("x\n")); d != "" {
+	if d := UnifiedDiff("a", "b", []byte("x\n"), []byte("x\n")); d != "" {
 		t.Errorf("equal inputs give %q", d)
 	}
 }

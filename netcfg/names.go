@@ -349,3 +349,61 @@ func (s *scan) tail(p *PredictableName) bool {
 	}
 	return true
 }
+
+// String encodes the name again from its parts.
+func (p PredictableName) String() string {
+	var b strings.Builder
+	b.WriteString(p.Prefix)
+	num := func(c byte, v int) {
+		if v >= 0 {
+			b.WriteByte(c)
+			b.WriteString(strconv.Itoa(v))
+		}
+	}
+	port := func() {
+		switch {
+		case p.PhysPortName != "":
+			b.WriteString("n" + p.PhysPortName)
+		case p.DevPort >= 0:
+			num('d', p.DevPort)
+		}
+	}
+	switch p.Scheme {
+	case "onboard":
+		num('o', p.Index)
+		port()
+	case "devicetree":
+		num('d', p.Index)
+	case "mac":
+		b.WriteByte('x')
+		for _, c := range p.MAC {
+			b.WriteString(strconv.FormatUint(uint64(c)|0x100, 16)[1:])
+		}
+	case "vio":
+		num('v', p.Index)
+	case "xen":
+		num('X', p.Index)
+	case "ccw":
+		b.WriteString("c" + p.ID)
+	case "acpi":
+		b.WriteString("a" + p.ID)
+	case "netdevsim":
+		b.WriteString("i" + p.ID)
+	case "slot", "path":
+		num('P', p.Domain)
+		if p.Scheme == "path" {
+			num('p', p.Bus)
+		}
+		num('s', p.Slot)
+		num('f', p.Function)
+		port()
+		num('b', p.BCMA)
+		for _, u := range p.USB {
+			num('u', u)
+		}
+		num('c', p.USBConfig)
+		num('i', p.USBInterface)
+		num('v', p.VF)
+	}
+	return b.String()
+}

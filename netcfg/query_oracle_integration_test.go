@@ -60,6 +60,10 @@ func TestQueryOracle(t *testing.T) {
 		t.Run(strings.TrimPrefix(file, filepath.Dir(filepath.Dir(file))+"/"), func(t *testing.T) {
 			t.Parallel()
 			want, stderr, _ := o.Run("-a", "-o", "json", "-i", file)
+			if g := queryGoldenName(file); g != "" {
+				// Record ifquery's output for the unit tier.
+				golden(t, g, want)
+			}
 			f, err := LoadFS(os.DirFS("/"), file)
 			if f == nil {
 				t.Fatal(err)

@@ -217,17 +217,26 @@ func (v *validator) stanza(s *Stanza) {
 // replaces every backslash with a blank, wherever it is.
 func (v *validator) backslash(n *node, iface string) {
 	raw := n.raw
-	for i := strings.IndexByte(raw, '\\'); i >= 0; i = strings.IndexByte(raw, '\\') {
+	for off := 0; ; {
+		i := strings.IndexByte(raw[off:], '\\')
+		if i < 0 {
+			return
+		}
+		i += off
 		rest := raw[i+1:]
 		end := strings.IndexAny(rest, "\r\n")
 		if end < 0 {
 			end = len(rest)
 		}
 		if strings.TrimRight(rest[:end], " \t") != "" {
-			v.add(SeverityWarning, n.pos, iface, "backslash", ErrIgnored, "ifupdown2 replaces the backslash inside this line with a blank")
+			before := raw[:i]
+			lines := strings.Count(strings.ReplaceAll(before, "\r\n", "\n"), "\n") + strings.Count(strings.ReplaceAll(before, "\r\n", ""), "\r")
+			lineStart := strings.LastIndexAny(before, "\r\n") + 1
+			pos := Pos{File: n.pos.File, Line: n.pos.Line + lines, Col: i - lineStart + 1}
+			v.add(SeverityWarning, pos, iface, "backslash", ErrIgnored, "ifupdown2 replaces this backslash with a blank: a backslash continues a line only at its end")
 			return
 		}
-		raw = rest
+		off = i + 1
 	}
 }
 
