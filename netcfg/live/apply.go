@@ -178,9 +178,9 @@ func (c *Client) restore(ctx context.Context, snap *State, applied *target, ran 
 }
 
 func stepTexts(p *Plan) []string {
-	out := make([]string, len(p.Steps))
-	for i, s := range p.Steps {
-		out[i] = s.Text
+	var out []string
+	for _, s := range p.Steps {
+		out = append(out, s.Text)
 	}
 	return out
 }

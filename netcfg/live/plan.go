@@ -464,11 +464,18 @@ func (t *target) addInterface(n *netcfg.Network, i *netcfg.Interface, opts *Opti
 	return nil
 }
 
-// member records that name is a port of master.
+// member records that name is a port of master. A port without a stanza
+// of its own goes before its master in the order.
 func (t *target) member(name, master, where string) *wantLink {
 	w := t.by[name]
 	if w == nil {
-		w = t.add(&wantLink{name: name, up: ptr(true), where: where})
+		w = &wantLink{name: name, up: ptr(true), where: where}
+		t.by[name] = w
+		i := slices.IndexFunc(t.links, func(l *wantLink) bool { return l.name == master })
+		if i < 0 {
+			i = len(t.links)
+		}
+		t.links = slices.Insert(t.links, i, w)
 	}
 	w.master = ptr(master)
 	return w
