@@ -350,3 +350,29 @@ func fuzzSources(f *testing.F, ext string) {
 func FuzzOneLineRoundTrip(f *testing.F) { fuzzSources(f, ".list") }
 
 func FuzzDeb822RoundTrip(f *testing.F) { fuzzSources(f, ".sources") }
+
+// Comments after the last entry survive edits and additions (the Rust
+// crate Proxmox VE uses drops them).
+func TestTrailingCommentsKept(t *testing.T) {
+	for _, tt := range []struct{ path, in string }{
+		{"/etc/apt/sources.list.d/x.sources", "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\n\n# old mirror, kept for reference:\n# URIs: http://ftp.de.debian.org/debian\n"},
+		{"/etc/apt/sources.list", "deb http://deb.debian.org/debian bookworm main\n# trailing note\n\n"},
+	} {
+		f := mustParse(t, tt.path, tt.in)
+		if err := f.AddComponent(f.Entries[0], "contrib"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Add(Entry{Enabled: true, URIs: []string{"http://security.debian.org/debian-security"}, Suites: []string{"bookworm-security"}, Components: []string{"main"}}); err != nil {
+			t.Fatal(err)
+		}
+		out := string(f.Format())
+		for _, l := range strings.Split(tt.in, "\n") {
+			if strings.HasPrefix(l, "#") && !strings.Contains(out, l+"\n") {
+				t.Errorf("%s: lost %q:\n%s", tt.path, l, out)
+			}
+		}
+		if !strings.Contains(out, "main contrib\n") || !strings.Contains(out, "bookworm-security") {
+			t.Errorf("%s: edits missing:\n%s", tt.path, out)
+		}
+	}
+}

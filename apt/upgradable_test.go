@@ -148,7 +148,7 @@ func aptListLine(v PackageVersion, all []PackageVersion) string {
 	}
 	var flags []string
 	switch {
-	case v.Installed && cand != nil && cand.Version != v.Version:
+	case v.Installed && cand != nil && compareVersionsLax(cand.Version, v.Version) > 0:
 		flags = append(flags, "installed", "upgradable to: "+cand.Version)
 	case v.Installed && len(v.Origins) == 1:
 		flags = append(flags, "installed", "local")
