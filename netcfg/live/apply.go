@@ -388,6 +388,9 @@ type Transaction struct {
 	finished bool
 	done     chan struct{}
 	err      error
+	// onRollback runs after the state is restored (a commit puts the
+	// old file back).
+	onRollback func(ctx context.Context) error
 }
 
 // ApplyConfirm applies n like Apply and arms a deadline (within, or
@@ -480,6 +483,9 @@ func (tx *Transaction) rollback(ctx context.Context) error {
 	rp, err := tx.c.restore(ctx, tx.snap, tx.t, tx.ran)
 	tx.c.mu.Unlock()
 	tx.Result.Restore = rp
+	if tx.onRollback != nil {
+		err = errors.Join(err, tx.onRollback(ctx))
+	}
 	tx.err = ErrNotConfirmed
 	if err != nil {
 		tx.err = errors.Join(ErrNotConfirmed, err)

@@ -514,3 +514,127 @@ iface vmbr1 inet manual
 		t.Errorf("hook saw %s links, want 2 (inside the namespace)", b)
 	}
 }
+
+// stagedHost writes the live and staging interfaces files under a
+// temporary root.
+func stagedHost(t *testing.T, live, staged string) (*netcfg.Host, string) {
+	t.Helper()
+	root := t.TempDir()
+	dir := filepath.Join(root, "etc", "network")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "interfaces"), []byte(live), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "interfaces.new"), []byte(staged), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err := netcfg.New(&netcfg.Config{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h, dir
+}
+
+const liveFile = `auto lo
+iface lo inet loopback
+
+iface eth1 inet manual
+
+auto vmbr0
+iface vmbr0 inet static
+        address 192.168.10.2/24
+        bridge-ports eth1
+        bridge-stp off
+        bridge-fd 0
+`
+
+func TestCommitAppliesAndKeeps(t *testing.T) {
+	c, _ := nsClient(t)
+	ctx := context.Background()
+	veth(t, c, "eth1", "peer1")
+	if _, err := c.Apply(ctx, network(t, liveFile), nil); err != nil {
+		t.Fatal(err)
+	}
+	staged := strings.Replace(liveFile, "vmbr0", "vmbr1", -1)
+	h, dir := stagedHost(t, liveFile, staged)
+	tx, err := c.Commit(ctx, h, "", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "interfaces")); string(b) != staged {
+		t.Errorf("live file not committed:\n%s", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "interfaces.new")); !os.IsNotExist(err) {
+		t.Errorf("interfaces.new still there: %v", err)
+	}
+	st, _ := c.State(ctx)
+	if st.Link("vmbr0") != nil || st.Link("vmbr1") == nil || st.Link("eth1").Master != "vmbr1" {
+		t.Errorf("not applied: vmbr0 %v, vmbr1 %v, eth1 %+v\n%s", st.Link("vmbr0"), st.Link("vmbr1"), st.Link("eth1"), tx.Result.Plan)
+	}
+}
+
+func TestCommitFailureRestoresFileAndState(t *testing.T) {
+	c, _ := nsClient(t)
+	ctx := context.Background()
+	veth(t, c, "eth1", "peer1")
+	if _, err := c.Apply(ctx, network(t, liveFile), nil); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := c.State(ctx)
+	staged := strings.Replace(liveFile, "vmbr0", "vmbr1", -1) + "        post-up /bin/false\n"
+	h, dir := stagedHost(t, liveFile, staged)
+	_, err := c.Commit(ctx, h, "", nil, 0)
+	if !errors.Is(err, ErrRestored) {
+		t.Fatalf("commit: %v, want ErrRestored", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "interfaces")); string(b) != liveFile {
+		t.Errorf("old file not restored:\n%s", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "interfaces.new")); string(b) != staged {
+		t.Errorf("staged change lost:\n%s", b)
+	}
+	sameState(t, c, snap)
+}
+
+func TestCommitUnconfirmedRestoresFileAndState(t *testing.T) {
+	c, _ := nsClient(t)
+	ctx := context.Background()
+	veth(t, c, "eth1", "peer1")
+	if _, err := c.Apply(ctx, network(t, liveFile), nil); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := c.State(ctx)
+	staged := strings.Replace(liveFile, "192.168.10.2/24", "192.168.10.3/24", 1)
+	h, dir := stagedHost(t, liveFile, staged)
+	tx, err := c.Commit(ctx, h, "", nil, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-tx.Done()
+	if !errors.Is(tx.Err(), ErrNotConfirmed) {
+		t.Errorf("Err() = %v", tx.Err())
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "interfaces")); string(b) != liveFile {
+		t.Errorf("old file not restored:\n%s", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "interfaces.new")); string(b) != staged {
+		t.Errorf("staged change lost:\n%s", b)
+	}
+	sameState(t, c, snap)
+}
+
+func TestCommitRefusesUnplannable(t *testing.T) {
+	c, _ := nsClient(t)
+	staged := "auto vmbr0\niface vmbr0 inet manual\n        bridge-ports eno7\n"
+	h, dir := stagedHost(t, "", staged)
+	_, err := c.Commit(context.Background(), h, "", nil, 0)
+	if !errors.Is(err, ErrPlan) && !errors.Is(err, ErrInvalid) {
+		t.Fatalf("commit: %v, want ErrPlan or ErrInvalid", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "interfaces.new")); string(b) != staged {
+		t.Errorf("staged file touched:\n%s", b)
+	}
+}

@@ -454,7 +454,7 @@ iface vmbr0 inet static
 		t.Fatal(err)
 	}
 	restored := simulate(t, after, rp)
-	if diff := cmp.Diff(snap, restored, stateOpts()...); diff != "" {
+	if diff := cmp.Diff(snap, restored, planStateOpts()); diff != "" {
 		t.Errorf("restored state mismatch (-want +got):\n%s\nsteps:\n%s", diff, rp)
 	}
 	if !strings.Contains(rp.String(), "post-down vmbr0: logger vmbr0 gone") {
@@ -462,8 +462,8 @@ iface vmbr0 inet static
 	}
 }
 
-func stateOpts() []cmp.Option {
-	return []cmp.Option{
+func planStateOpts() cmp.Option {
+	return cmp.Options{
 		cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }),
 		cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
 		cmp.Transformer("links", func(l []Link) []Link {
