@@ -1,6 +1,7 @@
 package btrfs
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -270,34 +271,79 @@ func (c *Client) Subvolume(path string) (*Subvolume, error) {
 }
 
 // subvolumeList gathers root items and back references from the root
-// tree.
+// tree. Items arrive in key order, so a listing keeps its entries sorted
+// by ID without a map.
 type subvolumeList struct {
-	fd    int
-	subs  map[uint64]*Subvolume
-	refs  map[uint64]rootRef
-	order []uint64
-	dirs  map[[2]uint64]string // (tree, dirid) -> path, cached INO_LOOKUPs
+	fd     int
+	subs   []subEntry
+	sorted bool                 // subs is in ID order (a whole-tree listing)
+	dirs   map[[2]uint64]string // (tree, dirid) -> path, cached INO_LOOKUPs
 }
+
+type subEntry struct {
+	Subvolume
+	ref   rootRef
+	state uint8 // entryNew, entryResolved, entryOrphan
+}
+
+const (
+	entryNew = iota
+	entryResolved
+	entryOrphan // no back reference: being deleted
+)
 
 type rootRef struct {
 	parent, dirid uint64
 	name          string
+	ok            bool
 }
 
-func newSubvolumeList(fd int) *subvolumeList {
-	return &subvolumeList{fd: fd, subs: map[uint64]*Subvolume{}, refs: map[uint64]rootRef{}, dirs: map[[2]uint64]string{}}
+func newSubvolumeList(fd int, sorted bool) *subvolumeList {
+	return &subvolumeList{fd: fd, sorted: sorted, dirs: map[[2]uint64]string{}}
+}
+
+// find returns the entry of id, or nil.
+func (l *subvolumeList) find(id uint64) *subEntry {
+	if n := len(l.subs); n > 0 && l.subs[n-1].ID == id {
+		return &l.subs[n-1]
+	}
+	if l.sorted {
+		i, ok := slices.BinarySearchFunc(l.subs, id, func(e subEntry, id uint64) int { return cmp.Compare(e.ID, id) })
+		if ok {
+			return &l.subs[i]
+		}
+		return nil
+	}
+	for i := range l.subs {
+		if l.subs[i].ID == id {
+			return &l.subs[i]
+		}
+	}
+	return nil
+}
+
+func (l *subvolumeList) entry(id uint64) *subEntry {
+	n := len(l.subs)
+	if n > 0 && l.subs[n-1].ID == id {
+		return &l.subs[n-1]
+	}
+	// In a listing a new ID comes after every one seen.
+	if !(l.sorted && (n == 0 || id > l.subs[n-1].ID)) {
+		if e := l.find(id); e != nil {
+			return e
+		}
+	}
+	if l.sorted && n > 0 && id < l.subs[n-1].ID {
+		l.sorted = false // not in key order after all
+	}
+	l.subs = append(l.subs, subEntry{Subvolume: Subvolume{ID: id}})
+	return &l.subs[len(l.subs)-1]
 }
 
 func (l *subvolumeList) add(h *searchHeader, item []byte) error {
 	switch h.Type {
 	case rootItemKey:
-		s := l.subs[h.Objectid]
-		if s == nil {
-			s = &Subvolume{ID: h.Objectid}
-			l.subs[h.Objectid] = s
-			l.order = append(l.order, h.Objectid)
-		}
-		parseRootItem(s, item)
+		parseRootItem(&l.entry(h.Objectid).Subvolume, item)
 	case rootBackrefKey:
 		if len(item) < rootRefSize {
 			return fmt.Errorf("short root backref of %d", h.Objectid)
@@ -306,7 +352,7 @@ func (l *subvolumeList) add(h *searchHeader, item []byte) error {
 		if rootRefSize+n > len(item) {
 			return fmt.Errorf("bad root backref name of %d", h.Objectid)
 		}
-		l.refs[h.Objectid] = rootRef{parent: h.Offset, dirid: le.Uint64(item[0:8]), name: string(item[rootRefSize : rootRefSize+n])}
+		l.entry(h.Objectid).ref = rootRef{parent: h.Offset, dirid: le.Uint64(item[0:8]), name: string(item[rootRefSize : rootRefSize+n]), ok: true}
 	}
 	return nil
 }
@@ -331,90 +377,99 @@ func parseRootItem(s *Subvolume, item []byte) {
 	}
 }
 
-// resolve sets ParentID and Path of subvolume id, walking up its back
-// references; memo holds finished paths.
-func (l *subvolumeList) resolve(id uint64, depth int) (string, bool, error) {
-	if id == fsTreeObjectID {
-		return "", true, nil
+// resolve sets ParentID and Path of e, walking up the back references
+// of its ancestors; it reports false for a subvolume being deleted.
+func (l *subvolumeList) resolve(e *subEntry, depth int) (bool, error) {
+	switch {
+	case e.state == entryResolved:
+		return true, nil
+	case e.state == entryOrphan || !e.ref.ok || depth > 4096:
+		e.state = entryOrphan
+		return false, nil
 	}
-	s := l.subs[id]
-	ref, ok := l.refs[id]
-	if !ok || depth > 4096 {
-		return "", false, nil // being deleted: no reference left
+	parentPath := ""
+	if e.ref.parent != fsTreeObjectID {
+		p := l.find(e.ref.parent)
+		if p == nil {
+			e.state = entryOrphan
+			return false, nil
+		}
+		ok, err := l.resolve(p, depth+1)
+		if err != nil || !ok {
+			e.state = entryOrphan
+			return false, err
+		}
+		parentPath = p.Path
 	}
-	if s != nil && s.ParentID != 0 {
-		return s.Path, true, nil
-	}
-	parentPath, ok, err := l.resolve(ref.parent, depth+1)
-	if err != nil || !ok {
-		return "", ok, err
-	}
-	k := [2]uint64{ref.parent, ref.dirid}
+	k := [2]uint64{e.ref.parent, e.ref.dirid}
 	dir, cached := l.dirs[k]
 	if !cached {
-		_, dir, err = ioctlInoLookup(l.fd, ref.parent, ref.dirid)
-		if err != nil {
-			return "", false, err
+		var err error
+		if _, dir, err = ioctlInoLookup(l.fd, e.ref.parent, e.ref.dirid); err != nil {
+			return false, err
 		}
 		l.dirs[k] = dir
 	}
-	p := dir + ref.name
 	if parentPath != "" {
-		p = parentPath + "/" + p
+		e.Path = parentPath + "/" + dir + e.ref.name
+	} else {
+		e.Path = dir + e.ref.name
 	}
-	if s != nil {
-		s.ParentID, s.Path = ref.parent, p
-	}
-	return p, true, nil
+	e.ParentID = e.ref.parent
+	e.state = entryResolved
+	return true, nil
 }
 
 func listSubvolumes(fd int) ([]Subvolume, error) {
-	l := newSubvolumeList(fd)
+	l := newSubvolumeList(fd, true)
 	err := treeSearch(fd, rootTreeObjectID,
 		key{firstFreeID, rootItemKey, 0}, key{lastFreeID, rootBackrefKey, ^uint64(0)}, l.add)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Subvolume, 0, len(l.order))
-	for _, id := range l.order {
-		_, ok, err := l.resolve(id, 0)
+	out := make([]Subvolume, 0, len(l.subs))
+	for i := range l.subs {
+		ok, err := l.resolve(&l.subs[i], 0)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			out = append(out, *l.subs[id])
+			out = append(out, l.subs[i].Subvolume)
 		}
 	}
 	return out, nil
 }
 
 func lookupSubvolume(fd int, id uint64) (*Subvolume, error) {
-	l := newSubvolumeList(fd)
+	l := newSubvolumeList(fd, false)
 	// The subvolume's own items, then those of each ancestor.
 	for cur := id; cur != fsTreeObjectID; {
 		err := treeSearch(fd, rootTreeObjectID, key{cur, rootItemKey, 0}, key{cur, rootBackrefKey, ^uint64(0)}, l.add)
 		if err != nil {
 			return nil, err
 		}
-		ref, ok := l.refs[cur]
-		if !ok {
+		e := l.find(cur)
+		if e == nil || !e.ref.ok {
 			break
 		}
-		cur = ref.parent
+		cur = e.ref.parent
 	}
 	if id == fsTreeObjectID {
 		if err := treeSearch(fd, rootTreeObjectID, key{id, rootItemKey, 0}, key{id, rootItemKey, ^uint64(0)}, l.add); err != nil {
 			return nil, err
 		}
 	}
-	s := l.subs[id]
-	if s == nil {
+	e := l.find(id)
+	if e == nil {
 		return nil, fmt.Errorf("subvolume %d: %w", id, unix.ENOENT)
 	}
-	if _, _, err := l.resolve(id, 0); err != nil {
-		return nil, err
+	if id != fsTreeObjectID {
+		if _, err := l.resolve(e, 0); err != nil {
+			return nil, err
+		}
 	}
-	return s, nil
+	s := e.Subvolume
+	return &s, nil
 }
 
 // DefaultSubvolume returns the id of the subvolume mounted when no
