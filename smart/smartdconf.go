@@ -136,7 +136,8 @@ func ParseSmartdConf(name string, data []byte) (*SmartdConf, error) {
 				logical.WriteString(strings.TrimSuffix(body, "\\") + " ")
 				continue
 			}
-			logical.WriteString(body)
+			// A backslash on the last line continues into nothing.
+			logical.WriteString(strings.TrimSuffix(body, "\\"))
 			break
 		}
 		text := strings.Join(lines[start:i], "")
@@ -186,6 +187,27 @@ func parseSmartdEntry(f []string) (*SmartdEntry, error) {
 		e.Directives = append(e.Directives, d)
 	}
 	return e, nil
+}
+
+// continues reports whether text's last line ends in a continuation
+// backslash, which would join the next line to it.
+func continues(text string) bool {
+	text = strings.TrimSuffix(text, "\n")
+	if i := strings.LastIndexByte(text, '\n'); i >= 0 {
+		text = text[i+1:]
+	}
+	body, _, _ := strings.Cut(text, "#")
+	return strings.HasSuffix(body, "\\")
+}
+
+// insert puts a new block at index i, after a blank line when the block
+// before it ends in a continuation backslash.
+func (c *SmartdConf) insert(i int, bl *smartdBlock) {
+	if i > 0 && continues(c.blocks[i-1].text) {
+		c.blocks = slices.Insert(c.blocks, i, &smartdBlock{text: "\n"})
+		i++
+	}
+	c.blocks = slices.Insert(c.blocks, i, bl)
 }
 
 // Format returns the file's text.
@@ -264,12 +286,12 @@ func (c *SmartdConf) Set(device string, directives []Directive) error {
 				if j == 0 {
 					j = i
 				}
-				c.blocks = slices.Insert(c.blocks, j, bl)
+				c.insert(j, bl)
 				return nil
 			}
 		}
 	}
-	c.blocks = append(c.blocks, bl)
+	c.insert(len(c.blocks), bl)
 	return nil
 }
 
