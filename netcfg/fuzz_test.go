@@ -96,7 +96,7 @@ func FuzzInterfaces(f *testing.F) {
 
 // editable reports whether an option key and value read back unchanged.
 func editable(key, value string) bool {
-	if key == "" || value == "" || strings.ContainsAny(key+value, "\\\r\n\x85\u2028\u2029") || strings.ContainsFunc(key, pyIsSpace) {
+	if key == "" || value == "" || strings.ContainsAny(key+value, "\\\r\n\u0085\u2028\u2029") || strings.ContainsFunc(key, pyIsSpace) {
 		return false
 	}
 	if isKeyword(key) || strings.HasPrefix(key, "#") || strings.Contains(key, "_") || strings.Contains(value, "$IFACE") {

@@ -60,7 +60,9 @@ func TestEdits(t *testing.T) {
 		{"untouched lines stay byte for byte",
 			"auto   lo\t\niface  lo  inet   loopback  \n",
 			"auto   lo\t\niface  lo  inet   loopback  \niface eno1 inet manual\n",
-			func(f *File) { f.Stmts = append(f.Stmts, &Stanza{Keyword: "iface", Name: "eno1", Family: "inet", Method: "manual"}) }},
+			func(f *File) {
+				f.Stmts = append(f.Stmts, &Stanza{Keyword: "iface", Name: "eno1", Family: "inet", Method: "manual"})
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
