@@ -3,6 +3,8 @@ package lvm
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/hostadm/hostadm/boot/disk"
 	"github.com/hostadm/hostadm/fstab"
@@ -95,6 +97,9 @@ type VolumeResult struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
+// fsTypeRE is what may follow "mkfs.": ext4, xfs, btrfs.
+var fsTypeRE = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
+
 // ErrMountPointNotEmpty is returned with RefuseNonEmpty when the mount
 // point holds files that the new volume would hide.
 var ErrMountPointNotEmpty = fmt.Errorf("%w: mount point is not empty", ErrInvalid)
@@ -116,6 +121,12 @@ func (c *Client) CreateVolumeWithFS(ctx context.Context, opts VolumeOptions) (*V
 	}
 	if opts.Size == 0 {
 		return nil, fmt.Errorf("%w: volume size 0", ErrInvalid)
+	}
+	if !fsTypeRE.MatchString(opts.FSType) {
+		return nil, fmt.Errorf("%w: file system type %q", ErrInvalid, opts.FSType)
+	}
+	if !strings.HasPrefix(opts.MountPoint, "/") {
+		return nil, fmt.Errorf("%w: mount point %q is not absolute", ErrInvalid, opts.MountPoint)
 	}
 	tab, err := fstab.New(&fstab.Config{Root: c.fs.Dir()})
 	if err != nil {

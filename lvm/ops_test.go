@@ -218,6 +218,11 @@ func TestCreateVolumeWithFS(t *testing.T) {
 	if string(got) != fstabText+"/dev/pve/vz\t/var/lib/vz\text4\tdefaults\t0\t2\n" {
 		t.Errorf("fstab:\n%s", got)
 	}
+	for _, o := range []VolumeOptions{{Size: gib, FSType: "../../bin/sh"}, {Size: gib, MountPoint: "relative"}, {Size: 0}} {
+		if _, err := c.CreateVolumeWithFS(ctx, o); !errors.Is(err, ErrInvalid) {
+			t.Errorf("CreateVolumeWithFS(%+v): %v, want ErrInvalid", o, err)
+		}
+	}
 	// A second run finds the entry and changes nothing.
 	if _, err := c.CreateVolumeWithFS(ctx, VolumeOptions{Size: 10 * gib}); !errors.Is(err, ErrExists) {
 		t.Errorf("second run: %v, want ErrExists", err)

@@ -101,7 +101,8 @@ type Report struct {
 	VGs []ReportVG `json:"vgs"`
 }
 
-// ReportVG is one VG of a full report.
+// ReportVG is one VG of a full report. Physical volumes that belong to
+// no VG come in an entry of their own, whose VG has an empty Name.
 type ReportVG struct {
 	VG  VG   `json:"vg"`
 	PVs []PV `json:"pvs"`
