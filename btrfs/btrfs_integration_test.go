@@ -179,6 +179,7 @@ func TestIntegrationInfoAndUsage(t *testing.T) {
 		{"raid10", 4, MkfsPlan{Data: RAID10, Metadata: RAID10}, ""},
 		{"raid5", 3, MkfsPlan{Data: RAID5, Metadata: RAID1, AllowRAID56: true}, ""},
 		{"raid6", 4, MkfsPlan{Data: RAID6, Metadata: RAID6, AllowRAID56: true}, ""},
+		{"mixed", 1, MkfsPlan{Mixed: true, Data: Single, Metadata: Single}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

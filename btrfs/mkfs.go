@@ -33,6 +33,10 @@ type MkfsPlan struct {
 	AllowRAID56 bool `json:"allow_raid56,omitempty"`
 	// Force overwrites an existing file system on the devices (-f).
 	Force bool `json:"force,omitempty"`
+	// Mixed puts data and metadata in the same block groups (--mixed),
+	// which suits file systems of a few GiB; Data and Metadata must then
+	// be equal.
+	Mixed bool `json:"mixed,omitempty"`
 }
 
 // Validate checks the plan and returns warnings for choices that are
@@ -79,6 +83,9 @@ func (p *MkfsPlan) Validate() (warnings []string, err error) {
 			warnings = append(warnings, fmt.Sprintf("%s profile dup keeps both copies on one device; use raid1 for redundancy across devices", x.what))
 		}
 	}
+	if p.Mixed && p.Data != p.Metadata {
+		return nil, fmt.Errorf("%w: mixed block groups need the same data and metadata profile, have %s and %s", ErrInvalid, cmpOr(p.Data, "default"), cmpOr(p.Metadata, "default"))
+	}
 	if n > 1 && (p.Data == "" || p.Data == Single || p.Data == RAID0) {
 		warnings = append(warnings, fmt.Sprintf("data profile %s on %d devices has no redundancy: losing one device loses data", cmpOr(p.Data, Single), n))
 	}
@@ -101,6 +108,9 @@ func (p *MkfsPlan) Argv() ([]string, error) {
 	argv := []string{"mkfs.btrfs"}
 	if p.Force {
 		argv = append(argv, "-f")
+	}
+	if p.Mixed {
+		argv = append(argv, "--mixed")
 	}
 	if p.Metadata != "" {
 		argv = append(argv, "-m", string(p.Metadata))

@@ -31,6 +31,8 @@ func TestMkfsPlan(t *testing.T) {
 			"mkfs.btrfs -m raid1 -d raid0 /dev/a /dev/b", 1, ""},
 		{"raid5 allowed", MkfsPlan{Devices: []string{"/dev/a", "/dev/b", "/dev/c"}, Data: RAID5, Metadata: RAID1, AllowRAID56: true},
 			"mkfs.btrfs -m raid1 -d raid5 /dev/a /dev/b /dev/c", 1, ""},
+		{"mixed", MkfsPlan{Devices: []string{"/dev/a"}, Data: DUP, Metadata: DUP, Mixed: true}, "mkfs.btrfs --mixed -m dup -d dup /dev/a", 0, ""},
+		{"mixed unequal", MkfsPlan{Devices: []string{"/dev/a"}, Data: Single, Mixed: true}, "", 0, "same data and metadata profile"},
 		{"raid10 three", MkfsPlan{Devices: []string{"/dev/a", "/dev/b", "/dev/c"}, Data: RAID10}, "", 0, "raid10 needs at least 4 devices, have 3"},
 		{"raid1 one", MkfsPlan{Devices: []string{"/dev/a"}, Metadata: RAID1}, "", 0, "metadata profile raid1 needs at least 2 devices"},
 		{"raid6 refused", MkfsPlan{Devices: []string{"/dev/a", "/dev/b", "/dev/c", "/dev/d"}, Data: RAID6}, "", 0, "experimental and dangerous"},
