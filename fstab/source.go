@@ -66,8 +66,19 @@ func ParseSource(s string) Source {
 }
 
 // SourceUUID names a file system by UUID, the way the admin guide
-// recommends for fstab entries.
-func SourceUUID(uuid string) Source { return Source{Kind: UUID, Value: strings.ToLower(uuid)} }
+// recommends for fstab entries. A canonical UUID is written in lower case
+// as mount(8) expects; a FAT or NTFS volume ID ("7A3C-1F2E") is kept as
+// given, upper case by convention.
+func SourceUUID(uuid string) Source { return Source{Kind: UUID, Value: canonicalUUID(uuid)} }
+
+// canonicalUUID lower-cases a 36-character UUID and leaves other
+// identifiers alone.
+func canonicalUUID(s string) string {
+	if len(s) == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' {
+		return strings.ToLower(s)
+	}
+	return s
+}
 
 // SourcePath names a device or file by path.
 func SourcePath(p string) Source { return Source{Kind: Path, Value: p} }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"strings"
 
 	"github.com/hostadm/hostadm/internal/rootfs"
 )
@@ -113,7 +112,7 @@ func (t *Table) UUIDOf(device string) (string, error) {
 	for _, l := range links {
 		p, err := t.fs.Resolve(path.Join("/dev/disk/by-uuid", l.Name()))
 		if err == nil && p == target {
-			return strings.ToLower(l.Name()), nil
+			return canonicalUUID(l.Name()), nil
 		}
 	}
 	return "", fmt.Errorf("uuid of %s: no /dev/disk/by-uuid link: %w", device, fs.ErrNotExist)

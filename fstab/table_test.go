@@ -96,6 +96,14 @@ func TestUUIDOfAndMountPointEmpty(t *testing.T) {
 	if err != nil || got != "0d4c1f7a-8b0c-4a55-9e1c-7f6b5a4d3c2b" {
 		t.Errorf("UUIDOf(/dev/pve/vz) = %q, %v", got, err)
 	}
+	os.WriteFile(filepath.Join(root, "dev/sda2"), nil, 0o644)
+	os.Symlink("../../sda2", filepath.Join(root, "dev/disk/by-uuid/7A3C-1F2E"))
+	if got, err := tab.UUIDOf("/dev/sda2"); err != nil || got != "7A3C-1F2E" {
+		t.Errorf("UUIDOf(FAT ESP) = %q, %v; want the volume ID in upper case", got, err)
+	}
+	if s := SourceUUID("7A3C-1F2E").String(); s != "UUID=7A3C-1F2E" {
+		t.Errorf("SourceUUID of a FAT volume ID = %s", s)
+	}
 	if _, err := tab.UUIDOf("/dev/sdb1"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("UUIDOf(/dev/sdb1) = %v, want ErrNotExist", err)
 	}
