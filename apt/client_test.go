@@ -16,6 +16,7 @@ import (
 	"github.com/hostadm/hostadm/internal/rootfs"
 	"github.com/hostadm/hostadm/internal/runner"
 	"github.com/hostadm/hostadm/internal/runner/runnertest"
+	"github.com/hostadm/hostadm/internal/testenv"
 )
 
 // fixtureCopy copies the fixture tree into a temporary directory for
@@ -363,5 +364,32 @@ func TestSubscription(t *testing.T) {
 		if got := parseSubscription([]byte(tt.in)); !cmp.Equal(tt.want, got) {
 			t.Errorf("parseSubscription(%q) = %+v, want %+v", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestHoldRealDpkg runs the real dpkg --root on a copy of the fixture.
+func TestHoldRealDpkg(t *testing.T) {
+	if _, err := exec.LookPath("dpkg"); err != nil {
+		testenv.Skip(t, "dpkg not installed")
+	}
+	root := fixtureCopy(t)
+	c, err := New(&Config{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.Unhold(ctx, "intel-microcode"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Hold(ctx, "pve-manager"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.HeldPackages(); !cmp.Equal(got, []string{"pve-manager"}) {
+		t.Errorf("held %q", got)
+	}
+	// dpkg rewrote the status file; its content still parses the same.
+	if v, err := c.InstalledVersion("pve-manager"); err != nil || v != "8.2.4" {
+		t.Errorf("pve-manager %q, %v", v, err)
 	}
 }

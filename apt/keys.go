@@ -155,6 +155,23 @@ func algorithmName(pk *packet.PublicKey) string {
 	if name == "" {
 		name = fmt.Sprintf("algorithm %d", pk.PubKeyAlgo)
 	}
+	switch pk.PubKeyAlgo {
+	case packet.PubKeyAlgoECDSA, packet.PubKeyAlgoEdDSA, packet.PubKeyAlgoECDH:
+		// Elliptic curves are named, not measured in bits.
+		if c, err := pk.Curve(); err == nil {
+			if pk.PubKeyAlgo == packet.PubKeyAlgoEdDSA {
+				// Legacy EdDSA keys name the Montgomery form of the curve.
+				switch c {
+				case packet.Curve25519:
+					return "Ed25519"
+				case packet.Curve448:
+					return "Ed448"
+				}
+			}
+			return name + " " + string(c)
+		}
+		return name
+	}
 	if err == nil && bits > 0 {
 		return fmt.Sprintf("%s %d", name, bits)
 	}

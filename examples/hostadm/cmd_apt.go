@@ -50,6 +50,14 @@ version, newest first. JSON: [{"name", "arch", "version", "origins",
 				Help: `Enables a disabled entry of the repository, or adds the line the admin
 guide shows to its standard file. Prints the changed file, or nothing if
 the repository was enabled already. JSON: {"handle", "changed"}.`},
+			{Name: "keys", Summary: "trusted keys and the signature state of every repository (SecureApt)", Run: aptKeys,
+				Help: `Text: the keys of /etc/apt/trusted.gpg and trusted.gpg.d with fingerprint,
+algorithm, expiry and user IDs, then one line per repository: the key that
+signed its InRelease, or why it could not be verified. JSON: {"keyrings":
+[{"path", "armored", "keys": [{"fingerprint", "keyid", "algorithm", "uids",
+"created", "expires", "revoked", "subkeys"}]}], "repositories": [{"uri",
+"suite", "path", "signature": {"fingerprint", "uid", "created", "keyring"},
+"error"}]}. Exits 1 when a downloaded InRelease does not verify.`},
 			{Name: "firmware", Summary: "add non-free-firmware to every Debian entry", Run: aptFirmware,
 				Help: `Appends non-free-firmware to each enabled Debian entry that lacks it (the
 Debian Firmware Repository, needed for CPU microcode packages) and prints
@@ -308,6 +316,70 @@ func aptAdd(ctx context.Context, env *Env, args []string) error {
 	}
 	if changed != "" {
 		fmt.Fprintln(env.Stdout, changed)
+	}
+	return nil
+}
+
+func aptKeys(ctx context.Context, env *Env, args []string) error {
+	if len(args) != 0 {
+		return usagef("apt keys: no arguments expected")
+	}
+	c, err := aptClient(env)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	krs, errs := c.TrustedKeyrings()
+	checks, err := c.VerifyRepositories(time.Time{})
+	if err != nil {
+		return err
+	}
+	bad := len(errs) > 0
+	for _, rc := range checks {
+		bad = bad || rc.Err != nil
+	}
+	if env.JSON {
+		if krs == nil {
+			krs = []*apt.Keyring{}
+		}
+		if err := env.PrintJSON(map[string]any{"keyrings": krs, "repositories": checks}); err != nil {
+			return err
+		}
+	} else {
+		now := time.Now()
+		tw := env.Table()
+		for _, kr := range krs {
+			for _, k := range kr.Keys {
+				exp := "never"
+				if !k.Expires.IsZero() {
+					exp = k.Expires.Format("2006-01-02")
+					if k.Expired(now) {
+						exp += " (expired)"
+					}
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\texpires %s\t%s\n", kr.Path, k.Fingerprint, k.Algorithm, exp, strings.Join(k.UserIDs, "; "))
+			}
+		}
+		tw.Flush()
+		for _, err := range errs {
+			fmt.Fprintf(env.Stdout, "error: %v\n", err)
+		}
+		fmt.Fprintln(env.Stdout)
+		tw = env.Table()
+		for _, rc := range checks {
+			state := "no lists downloaded"
+			switch {
+			case rc.Err != nil:
+				state = "NOT VERIFIED: " + rc.Error
+			case rc.Signature != nil:
+				state = "signed by " + rc.Signature.Fingerprint + " (" + rc.Signature.Keyring + ")"
+			}
+			fmt.Fprintf(tw, "%s %s\t%s\n", rc.URI, rc.Suite, state)
+		}
+		tw.Flush()
+	}
+	if bad {
+		return ErrFindings
 	}
 	return nil
 }

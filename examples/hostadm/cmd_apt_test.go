@@ -198,3 +198,31 @@ func TestAptAddAndFirmware(t *testing.T) {
 		t.Errorf("second run changed %q", out)
 	}
 }
+
+func TestAptKeys(t *testing.T) {
+	out, stderr, code := runAdm(t, "apt", "keys", "--root", pve8)
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, out)
+	}
+	for _, want := range []string{
+		"/etc/apt/trusted.gpg.d/proxmox-archive-keyring.gpg",
+		"Proxmox Bookworm Release Key <proxmox-release@proxmox.com>",
+		"Debian Stable Release Key (12/bookworm)",
+		"http://download.proxmox.com/debian/pve bookworm",
+		"https://enterprise.proxmox.com/debian/ceph-quincy bookworm ",
+		"  Ed25519  ",
+		"no lists downloaded",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	root := fixtureCopy(t)
+	in := filepath.Join(root, "var/lib/apt/lists/download.proxmox.com_debian_pve_dists_bookworm_InRelease")
+	b, _ := os.ReadFile(in)
+	os.WriteFile(in, []byte(strings.Replace(string(b), "Suite: stable", "Suite: stablE", 1)), 0o644)
+	out, _, code = runAdm(t, "apt", "keys", "--root", root, "--json")
+	if code != 1 || !strings.Contains(out, `"error": "signature verification failed`) {
+		t.Errorf("tampered InRelease: exit %d\n%s", code, out)
+	}
+}
