@@ -192,3 +192,29 @@ func TestStorageEntries(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseCompression: a compress= value that parses formats back to
+// a value that parses to the same compression.
+func FuzzParseCompression(f *testing.F) {
+	for _, s := range []string{"zstd", "zstd:3", "zlib:9", "lzo", "yes", "", "zstd:-1", "no"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCompression(s)
+		if err != nil {
+			return
+		}
+		again, err := ParseCompression(c.String())
+		if err != nil || again != c {
+			t.Fatalf("%q -> %+v -> %q -> %+v, %v", s, c, c.String(), again, err)
+		}
+		opts, _ := fstab.ParseOptions("defaults")
+		e := &fstab.Entry{Source: fstab.SourceUUID("x"), MountPoint: "/", Type: "btrfs", Options: opts}
+		if err := SetEntryCompression(e, c); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok, err := EntryCompression(e); err != nil || !ok || got != c {
+			t.Fatalf("fstab round trip of %+v: %+v %v %v", c, got, ok, err)
+		}
+	})
+}
