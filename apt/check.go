@@ -149,7 +149,7 @@ func Check(src *Sources, opt CheckOptions) []Finding {
 					at(f)
 				}
 			}
-			if c.IsDebian() && isDeb && c.Kind != DebianBackports && len(e.Components) > 0 && !e.HasComponent(NonFreeFirmware) && hasFirmwareComponent(c.Codename, cur) {
+			if c.IsDebian() && isDeb && len(e.Components) > 0 && !e.HasComponent(NonFreeFirmware) && hasFirmwareComponent(c.Codename, cur) {
 				nffSuites = append(nffSuites, c.URI+" "+c.Suite)
 			}
 			for _, t := range e.Types {

@@ -39,7 +39,7 @@ func (c *Client) originOf() func(uri, suite string) string {
 // archives and lack the component, and whether any Debian entry exists.
 func debianLines(src *Sources, origin func(uri, suite string) string, comp string) (missing []*Entry, any bool) {
 	for _, e := range src.Entries() {
-		if !e.Enabled || len(e.Components) == 0 {
+		if !e.Enabled || len(e.Components) == 0 || !containsString(e.Types, "deb") {
 			continue
 		}
 		debian := false
