@@ -49,6 +49,16 @@ const (
 // IsGRUB reports whether l is GRUB in either mode.
 func (l Loader) IsGRUB() bool { return l == LoaderGRUBBIOS || l == LoaderGRUBEFI }
 
+// Firmware is how a system boots.
+type Firmware string
+
+// Firmware kinds.
+const (
+	FirmwareAuto Firmware = ""
+	FirmwareUEFI Firmware = "uefi"
+	FirmwareBIOS Firmware = "bios"
+)
+
 // Errors returned by Manager methods; match them with errors.Is.
 var (
 	// ErrNoCmdlineRoot means /etc/kernel/cmdline has no root= parameter,
@@ -69,6 +79,17 @@ type Config struct {
 	// Root is the system's root directory; "" means "/". Every file,
 	// sysfs attribute and efivarfs variable is read below it.
 	Root string
+	// SysRoot is where the kernel's view of the system is read: /sys
+	// (block devices, EFI variables), /proc (running kernel, command
+	// line, mounts), /dev and the udev database. "" means Root. An
+	// installer that manages a target mounted at /mnt while using this
+	// host's disks sets Root "/mnt" and SysRoot "/".
+	SysRoot string
+	// Firmware says how the system boots: FirmwareAuto (the zero value)
+	// looks for /sys/firmware/efi below SysRoot, as proxmox-boot-tool
+	// does; FirmwareUEFI or FirmwareBIOS decide for a target that boots
+	// differently from the host preparing it.
+	Firmware Firmware
 	// Loader forces the boot loader that kernel command-line edits and
 	// pins target; LoaderUnknown (the zero value) detects it.
 	Loader Loader
@@ -85,6 +106,7 @@ type Config struct {
 type Manager struct {
 	cfg Config
 	fs  *rootfs.FS
+	sys *rootfs.FS // SysRoot; fs when SysRoot is ""
 	run runner.Runner
 	// devs, when set by tests, replaces the device access used by
 	// Format, Init and Refresh.
@@ -102,13 +124,26 @@ func New(cfg *Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{cfg: c, fs: f, run: runner.Default}
+	m := &Manager{cfg: c, fs: f, sys: f, run: runner.Default}
+	if c.SysRoot != "" {
+		if m.sys, err = rootfs.Open(c.SysRoot); err != nil {
+			f.Close()
+			return nil, err
+		}
+	} else {
+		m.cfg.SysRoot = c.Root
+	}
 	m.devs = hostDevices{m: m}
 	return m, nil
 }
 
 // Close releases the root directory.
-func (m *Manager) Close() error { return m.fs.Close() }
+func (m *Manager) Close() error {
+	if m.sys != m.fs {
+		m.sys.Close()
+	}
+	return m.fs.Close()
+}
 
 // lock serialises read-modify-write cycles with other instances.
 func (m *Manager) lock(ctx context.Context) (*rootfs.Lock, error) {
@@ -140,13 +175,21 @@ func (m *Manager) firstLine(name string) (string, error) {
 }
 
 // isEFI reports whether the system booted through UEFI.
-func (m *Manager) isEFI() bool { return m.fs.Exists(efiFirmwareDir) }
+func (m *Manager) isEFI() bool {
+	switch m.cfg.Firmware {
+	case FirmwareUEFI:
+		return true
+	case FirmwareBIOS:
+		return false
+	}
+	return m.sys.Exists(efiFirmwareDir)
+}
 
 func (m *Manager) kernelRelease() string {
 	if m.cfg.KernelRelease != "" {
 		return m.cfg.KernelRelease
 	}
-	r, _ := m.fs.ReadSmall("/proc/sys/kernel/osrelease")
+	r, _ := m.sys.ReadSmall("/proc/sys/kernel/osrelease")
 	return strings.ToLower(strings.TrimSpace(r))
 }
 

@@ -11,7 +11,7 @@ import (
 
 // efiStore opens the EFI variables below the root.
 func (m *Manager) efiStore() (*efivar.Store, error) {
-	return efivar.New(&efivar.Config{Root: m.cfg.Root})
+	return efivar.New(&efivar.Config{Root: m.cfg.SysRoot})
 }
 
 // ensureBootEntry makes sure an EFI boot entry starts file from partition

@@ -40,7 +40,7 @@ func (s *CmdlineSource) Get(key string) (Param, bool) {
 // RunningCmdline returns the command line the running kernel booted with
 // (/proc/cmdline).
 func (m *Manager) RunningCmdline() (*Cmdline, error) {
-	s, err := m.fs.ReadSmall(procCmdline)
+	s, err := m.sys.ReadSmall(procCmdline)
 	if err != nil {
 		return nil, err
 	}

@@ -79,7 +79,7 @@ func (m *Manager) Detect(ctx context.Context) (*Detection, error) {
 		return nil, err
 	}
 	d := &Detection{EFI: m.isEFI(), ProxmoxBootTool: m.fs.Exists(ESPListFile)}
-	if b, err := m.fs.ReadFile("/proc/self/mountinfo"); err == nil {
+	if b, err := m.sys.ReadFile("/proc/self/mountinfo"); err == nil {
 		if mi, ok := disk.FindMount(disk.ParseMountInfo(b), "/"); ok {
 			d.Root = &mi
 			d.ZFSRoot = mi.FSType == "zfs"

@@ -2,6 +2,7 @@ package boot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hostadm/hostadm/boot/disk"
+	"github.com/hostadm/hostadm/boot/efivar"
 	"github.com/hostadm/hostadm/boot/fat"
 )
 
@@ -36,9 +38,12 @@ type deviceOpener interface {
 // hostDevices are the running system's block devices.
 type hostDevices struct{ m *Manager }
 
-func (h hostDevices) list() ([]disk.BlockDevice, error) { return disk.BlockDevices(h.m.cfg.Root) }
+func (h hostDevices) list() ([]disk.BlockDevice, error) { return disk.BlockDevices(h.m.cfg.SysRoot) }
 
 func (h hostDevices) open(d disk.BlockDevice, write bool) (*espDevice, error) {
+	if !h.m.sys.IsHostRoot() {
+		return nil, fmt.Errorf("%s: the block devices of %s are not this host's", d.Path, h.m.cfg.SysRoot)
+	}
 	flag := os.O_RDONLY
 	if write {
 		flag = os.O_RDWR | os.O_EXCL
@@ -178,10 +183,13 @@ const (
 
 // InitResult says what Init did.
 type InitResult struct {
-	UUID      string         `json:"uuid"`
-	Mode      InitMode       `json:"mode"`
-	BootEntry string         `json:"boot_entry,omitempty"` // the EFI boot entry created, efibootmgr style
-	Refresh   *RefreshResult `json:"refresh,omitempty"`
+	UUID      string   `json:"uuid"`
+	Mode      InitMode `json:"mode"`
+	BootEntry string   `json:"boot_entry,omitempty"` // the EFI boot entry created, efibootmgr style
+	// Warnings are steps skipped gracefully, as bootctl --graceful does
+	// (no writable EFI variables).
+	Warnings []string       `json:"warnings,omitempty"`
+	Refresh  *RefreshResult `json:"refresh,omitempty"`
 }
 
 // Init sets up a formatted ESP for synchronisation and adds it to
@@ -234,7 +242,10 @@ func (m *Manager) Init(ctx context.Context, part string, mode InitMode) (*InitRe
 	case InitSystemdBoot:
 		if m.isEFI() {
 			e, err := m.ensureBootEntry(ctx, d, "Linux Boot Manager", `\EFI\systemd\systemd-bootx64.efi`)
-			if err != nil {
+			switch {
+			case errors.Is(err, efivar.ErrNoEFI):
+				res.Warnings = append(res.Warnings, "EFI variables are not available: no boot entry created (the firmware finds EFI/BOOT/BOOTX64.EFI)")
+			case err != nil:
 				return nil, fmt.Errorf("create the EFI boot entry: %w", err)
 			}
 			res.BootEntry = e
@@ -315,7 +326,7 @@ func (m *Manager) Clean(ctx context.Context, dryRun bool) (*CleanResult, error) 
 	}
 	res := &CleanResult{}
 	for _, u := range uuids {
-		if _, ok := disk.FindByUUID(devs, u); ok || m.fs.Exists("/dev/disk/by-uuid/"+u) {
+		if _, ok := disk.FindByUUID(devs, u); ok || m.sys.Exists("/dev/disk/by-uuid/"+u) {
 			res.Kept = append(res.Kept, u)
 		} else {
 			res.Removed = append(res.Removed, u)
