@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hostadm/hostadm/internal/rootfs"
 	"github.com/hostadm/hostadm/internal/runner"
@@ -26,12 +28,15 @@ type Config struct {
 	Codename string
 }
 
-// Client works with the package system of one root.
+// Client works with the package system of one root. It is safe for
+// concurrent use.
 type Client struct {
-	fs   *rootfs.FS
-	run  runner.Runner
-	cfg  Config
-	arch []string // native first
+	fs  *rootfs.FS
+	run runner.Runner
+	cfg Config
+
+	mu   sync.Mutex
+	arch []string // native first, once known
 }
 
 // New returns a client for cfg (nil means defaults).
@@ -54,8 +59,10 @@ func (c *Client) Close() error { return c.fs.Close() }
 // Architectures returns the architectures APT handles: the native one
 // first, then the foreign ones dpkg was told about (dpkg --add-architecture).
 func (c *Client) Architectures() ([]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.arch != nil {
-		return c.arch, nil
+		return slices.Clone(c.arch), nil
 	}
 	native := c.cfg.Arch
 	if native == "" {
@@ -81,7 +88,7 @@ func (c *Client) Architectures() ([]string, error) {
 		}
 	}
 	c.arch = archs
-	return archs, nil
+	return slices.Clone(archs), nil
 }
 
 // Codename returns the Debian release the root runs ("bookworm").

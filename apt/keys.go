@@ -353,6 +353,22 @@ func VerifyInRelease(data []byte, now time.Time, keyrings ...*Keyring) ([]byte, 
 	if block == nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrSignature, ErrNotClearsigned)
 	}
+	// A Release is often signed by several keys; the armored block
+	// holds one signature packet each.
+	sigData, err := readAllArmored(block)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrSignature, err)
+	}
+	sig, err := checkSignatures(block.Bytes, sigData, now, keyrings)
+	if err != nil {
+		return nil, nil, err
+	}
+	return block.Plaintext, sig, nil
+}
+
+// checkSignatures tries each signature packet of sigData on signed and
+// returns the first good one.
+func checkSignatures(signed, sigData []byte, now time.Time, keyrings []*Keyring) (*Signature, error) {
 	var all openpgp.EntityList
 	owner := map[*openpgp.Entity]string{}
 	for _, kr := range keyrings {
@@ -365,18 +381,12 @@ func VerifyInRelease(data []byte, now time.Time, keyrings ...*Keyring) ([]byte, 
 	if !now.IsZero() {
 		cfg.Time = func() time.Time { return now }
 	}
-	// A Release is often signed by several keys; the armored block
-	// holds one signature packet each. Try each against the keyrings.
-	sigData, err := readAllArmored(block)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrSignature, err)
-	}
 	var firstErr error
 	for _, sig := range splitSignaturePackets(sigData) {
-		signed, err := openpgp.CheckDetachedSignature(all, bytes.NewReader(block.Bytes), bytes.NewReader(sig), cfg)
+		signer, err := openpgp.CheckDetachedSignature(all, bytes.NewReader(signed), bytes.NewReader(sig), cfg)
 		if err == nil {
-			s := &Signature{Fingerprint: fingerprint(signed.PrimaryKey.Fingerprint), Keyring: owner[signed]}
-			if id := signed.PrimaryIdentity(); id != nil {
+			s := &Signature{Fingerprint: fingerprint(signer.PrimaryKey.Fingerprint), Keyring: owner[signer]}
+			if id := signer.PrimaryIdentity(); id != nil {
 				s.UserID = id.Name
 			}
 			if p, err := packet.Read(bytes.NewReader(sig)); err == nil {
@@ -384,7 +394,7 @@ func VerifyInRelease(data []byte, now time.Time, keyrings ...*Keyring) ([]byte, 
 					s.Created = ps.CreationTime.UTC()
 				}
 			}
-			return block.Plaintext, s, nil
+			return s, nil
 		}
 		if firstErr == nil {
 			firstErr = err
@@ -393,7 +403,26 @@ func VerifyInRelease(data []byte, now time.Time, keyrings ...*Keyring) ([]byte, 
 	if firstErr == nil {
 		firstErr = errors.New("no signature")
 	}
-	return nil, nil, fmt.Errorf("%w: %v", ErrSignature, firstErr)
+	return nil, fmt.Errorf("%w: %v", ErrSignature, firstErr)
+}
+
+// VerifyRelease checks a Release file against its detached signature
+// (Release.gpg, armored or binary), for repositories without an InRelease
+// file. Like [VerifyInRelease], one good signature is enough.
+func VerifyRelease(release, signature []byte, now time.Time, keyrings ...*Keyring) (*Signature, error) {
+	sigData := signature
+	if bytes.Contains(signature[:min(len(signature), 64)], []byte("-----BEGIN PGP")) {
+		block, err := armor.Decode(bytes.NewReader(signature))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrSignature, err)
+		}
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(block.Body); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrSignature, err)
+		}
+		sigData = buf.Bytes()
+	}
+	return checkSignatures(release, sigData, now, keyrings)
 }
 
 func readAllArmored(b *clearsign.Block) ([]byte, error) {
@@ -461,6 +490,40 @@ func packetLength(data []byte) int {
 	return -1
 }
 
+// verifyRepository verifies the InRelease file of a repository, or its
+// Release and Release.gpg files; a repository without any returns no path
+// and no error.
+func (c *Client) verifyRepository(e *Entry, uri, suite string, now time.Time, trusted []*Keyring, trustedErrs []error) (string, *Signature, error) {
+	name := path.Join(ListsDir, URIToFileName(metaURI(uri, suite, "InRelease")))
+	data, err := c.fs.ReadFile(name)
+	var detached []byte
+	if errors.Is(err, fs.ErrNotExist) {
+		name = path.Join(ListsDir, URIToFileName(metaURI(uri, suite, "Release")))
+		if data, err = c.fs.ReadFile(name); err == nil {
+			detached, err = c.fs.ReadFile(name + ".gpg")
+			if errors.Is(err, fs.ErrNotExist) {
+				return name, nil, fmt.Errorf("%w: %s has no Release.gpg", ErrSignature, name)
+			}
+		}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil, nil
+	}
+	if err != nil {
+		return name, nil, err
+	}
+	krs, err := c.entryKeyrings(e, trusted, trustedErrs)
+	if err != nil {
+		return name, nil, err
+	}
+	if detached != nil {
+		sig, err := VerifyRelease(data, detached, now, krs...)
+		return name, sig, err
+	}
+	_, sig, err := VerifyInRelease(data, now, krs...)
+	return name, sig, err
+}
+
 // RepositoryCheck is the result of verifying one repository's InRelease.
 type RepositoryCheck struct {
 	URI   string `json:"uri"`
@@ -493,20 +556,7 @@ func (c *Client) VerifyRepositories(now time.Time) ([]RepositoryCheck, error) {
 				}
 				seen[uri+" "+suite] = true
 				rc := RepositoryCheck{URI: uri, Suite: suite}
-				name := path.Join(ListsDir, URIToFileName(metaURI(uri, suite, "InRelease")))
-				data, err := c.fs.ReadFile(name)
-				if err != nil {
-					if !errors.Is(err, fs.ErrNotExist) {
-						rc.Err = err
-					}
-				} else {
-					rc.Path = name
-					krs, err := c.entryKeyrings(e, trusted, trustedErrs)
-					if err == nil {
-						_, rc.Signature, err = VerifyInRelease(data, now, krs...)
-					}
-					rc.Err = err
-				}
+				rc.Path, rc.Signature, rc.Err = c.verifyRepository(e, uri, suite, now, trusted, trustedErrs)
 				if rc.Err != nil {
 					rc.Error = rc.Err.Error()
 				}
