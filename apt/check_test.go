@@ -79,4 +79,3 @@ func TestCheckRules(t *testing.T) {
 		})
 	}
 }
-
