@@ -272,16 +272,17 @@ func (c *Client) Subvolume(path string) (*Subvolume, error) {
 
 // subvolumeList gathers root items and back references from the root
 // tree. Items arrive in key order, so a listing keeps its entries sorted
-// by ID without a map.
+// by ID without a map; the facts only needed while resolving paths sit
+// in a parallel slice, so that the listing is returned without a copy.
 type subvolumeList struct {
 	fd     int
-	subs   []subEntry
+	subs   []Subvolume
+	meta   []subMeta            // meta[i] belongs to subs[i]
 	sorted bool                 // subs is in ID order (a whole-tree listing)
 	dirs   map[[2]uint64]string // (tree, dirid) -> path, cached INO_LOOKUPs
 }
 
-type subEntry struct {
-	Subvolume
+type subMeta struct {
 	ref   rootRef
 	state uint8 // entryNew, entryResolved, entryOrphan
 }
@@ -302,48 +303,44 @@ func newSubvolumeList(fd int, sorted bool) *subvolumeList {
 	return &subvolumeList{fd: fd, sorted: sorted, dirs: map[[2]uint64]string{}}
 }
 
-// find returns the entry of id, or nil.
-func (l *subvolumeList) find(id uint64) *subEntry {
+// find returns the index of id, or -1.
+func (l *subvolumeList) find(id uint64) int {
 	if n := len(l.subs); n > 0 && l.subs[n-1].ID == id {
-		return &l.subs[n-1]
+		return n - 1
 	}
 	if l.sorted {
-		i, ok := slices.BinarySearchFunc(l.subs, id, func(e subEntry, id uint64) int { return cmp.Compare(e.ID, id) })
-		if ok {
-			return &l.subs[i]
+		if i, ok := slices.BinarySearchFunc(l.subs, id, func(s Subvolume, id uint64) int { return cmp.Compare(s.ID, id) }); ok {
+			return i
 		}
-		return nil
+		return -1
 	}
-	for i := range l.subs {
-		if l.subs[i].ID == id {
-			return &l.subs[i]
-		}
-	}
-	return nil
+	return slices.IndexFunc(l.subs, func(s Subvolume) bool { return s.ID == id })
 }
 
-func (l *subvolumeList) entry(id uint64) *subEntry {
+// entry returns the index of id, adding it if new.
+func (l *subvolumeList) entry(id uint64) int {
 	n := len(l.subs)
 	if n > 0 && l.subs[n-1].ID == id {
-		return &l.subs[n-1]
+		return n - 1
 	}
 	// In a listing a new ID comes after every one seen.
 	if !(l.sorted && (n == 0 || id > l.subs[n-1].ID)) {
-		if e := l.find(id); e != nil {
-			return e
+		if i := l.find(id); i >= 0 {
+			return i
 		}
 	}
 	if l.sorted && n > 0 && id < l.subs[n-1].ID {
 		l.sorted = false // not in key order after all
 	}
-	l.subs = append(l.subs, subEntry{Subvolume: Subvolume{ID: id}})
-	return &l.subs[len(l.subs)-1]
+	l.subs = append(l.subs, Subvolume{ID: id})
+	l.meta = append(l.meta, subMeta{})
+	return n
 }
 
 func (l *subvolumeList) add(h *searchHeader, item []byte) error {
 	switch h.Type {
 	case rootItemKey:
-		parseRootItem(&l.entry(h.Objectid).Subvolume, item)
+		parseRootItem(&l.subs[l.entry(h.Objectid)], item)
 	case rootBackrefKey:
 		if len(item) < rootRefSize {
 			return fmt.Errorf("short root backref of %d", h.Objectid)
@@ -352,7 +349,7 @@ func (l *subvolumeList) add(h *searchHeader, item []byte) error {
 		if rootRefSize+n > len(item) {
 			return fmt.Errorf("bad root backref name of %d", h.Objectid)
 		}
-		l.entry(h.Objectid).ref = rootRef{parent: h.Offset, dirid: le.Uint64(item[0:8]), name: string(item[rootRefSize : rootRefSize+n]), ok: true}
+		l.meta[l.entry(h.Objectid)].ref = rootRef{parent: h.Offset, dirid: le.Uint64(item[0:8]), name: string(item[rootRefSize : rootRefSize+n]), ok: true}
 	}
 	return nil
 }
@@ -377,46 +374,50 @@ func parseRootItem(s *Subvolume, item []byte) {
 	}
 }
 
-// resolve sets ParentID and Path of e, walking up the back references
-// of its ancestors; it reports false for a subvolume being deleted.
-func (l *subvolumeList) resolve(e *subEntry, depth int) (bool, error) {
+// resolve sets ParentID and Path of subs[i], walking up the back
+// references of its ancestors; it reports false for a subvolume being
+// deleted.
+func (l *subvolumeList) resolve(i int, depth int) (bool, error) {
+	m := &l.meta[i]
 	switch {
-	case e.state == entryResolved:
+	case m.state == entryResolved:
 		return true, nil
-	case e.state == entryOrphan || !e.ref.ok || depth > 4096:
-		e.state = entryOrphan
+	case m.state == entryOrphan || !m.ref.ok || depth > 4096:
+		m.state = entryOrphan
 		return false, nil
 	}
 	parentPath := ""
-	if e.ref.parent != fsTreeObjectID {
-		p := l.find(e.ref.parent)
-		if p == nil {
-			e.state = entryOrphan
+	if m.ref.parent != fsTreeObjectID {
+		p := l.find(m.ref.parent)
+		if p < 0 {
+			m.state = entryOrphan
 			return false, nil
 		}
 		ok, err := l.resolve(p, depth+1)
 		if err != nil || !ok {
-			e.state = entryOrphan
+			l.meta[i].state = entryOrphan
 			return false, err
 		}
-		parentPath = p.Path
+		parentPath = l.subs[p].Path
 	}
-	k := [2]uint64{e.ref.parent, e.ref.dirid}
+	m = &l.meta[i]
+	k := [2]uint64{m.ref.parent, m.ref.dirid}
 	dir, cached := l.dirs[k]
 	if !cached {
 		var err error
-		if _, dir, err = ioctlInoLookup(l.fd, e.ref.parent, e.ref.dirid); err != nil {
+		if _, dir, err = ioctlInoLookup(l.fd, m.ref.parent, m.ref.dirid); err != nil {
 			return false, err
 		}
 		l.dirs[k] = dir
 	}
+	s := &l.subs[i]
 	if parentPath != "" {
-		e.Path = parentPath + "/" + dir + e.ref.name
+		s.Path = parentPath + "/" + dir + m.ref.name
 	} else {
-		e.Path = dir + e.ref.name
+		s.Path = dir + m.ref.name
 	}
-	e.ParentID = e.ref.parent
-	e.state = entryResolved
+	s.ParentID = m.ref.parent
+	m.state = entryResolved
 	return true, nil
 }
 
@@ -427,14 +428,16 @@ func listSubvolumes(fd int) ([]Subvolume, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Subvolume, 0, len(l.subs))
 	for i := range l.subs {
-		ok, err := l.resolve(&l.subs[i], 0)
-		if err != nil {
+		if _, err := l.resolve(i, 0); err != nil {
 			return nil, err
 		}
-		if ok {
-			out = append(out, l.subs[i].Subvolume)
+	}
+	// Drop subvolumes being deleted, in place.
+	out := l.subs[:0]
+	for i, s := range l.subs {
+		if l.meta[i].state == entryResolved {
+			out = append(out, s)
 		}
 	}
 	return out, nil
@@ -448,27 +451,27 @@ func lookupSubvolume(fd int, id uint64) (*Subvolume, error) {
 		if err != nil {
 			return nil, err
 		}
-		e := l.find(cur)
-		if e == nil || !e.ref.ok {
+		i := l.find(cur)
+		if i < 0 || !l.meta[i].ref.ok {
 			break
 		}
-		cur = e.ref.parent
+		cur = l.meta[i].ref.parent
 	}
 	if id == fsTreeObjectID {
 		if err := treeSearch(fd, rootTreeObjectID, key{id, rootItemKey, 0}, key{id, rootItemKey, ^uint64(0)}, l.add); err != nil {
 			return nil, err
 		}
 	}
-	e := l.find(id)
-	if e == nil {
+	i := l.find(id)
+	if i < 0 {
 		return nil, fmt.Errorf("subvolume %d: %w", id, unix.ENOENT)
 	}
 	if id != fsTreeObjectID {
-		if _, err := l.resolve(e, 0); err != nil {
+		if _, err := l.resolve(i, 0); err != nil {
 			return nil, err
 		}
 	}
-	s := e.Subvolume
+	s := l.subs[i]
 	return &s, nil
 }
 
