@@ -348,9 +348,9 @@ func (f *SourceFile) SetEnabled(e *Entry, enabled bool) error {
 	}
 	return f.edit(func(lines []string) ([]string, error) {
 		if f.Syntax == Deb822 {
-			return deb822SetEnabled(lines, e, enabled), nil
+			return deb822SetEnabled(lines, e, enabled)
 		}
-		return oneLineSetEnabled(lines, e, enabled), nil
+		return oneLineSetEnabled(lines, e, enabled)
 	})
 }
 
@@ -405,7 +405,10 @@ func (f *SourceFile) Remove(e *Entry) error {
 	return f.editRemoving(e, func(lines []string) ([]string, error) {
 		start, end := e.Line-1, e.EndLine // [start, end)
 		if f.Syntax == Deb822 {
-			s := f.stanzaOf(lines, e)
+			s, err := f.stanzaOf(lines, e)
+			if err != nil {
+				return nil, err
+			}
 			start, end = s.start, s.end
 			switch {
 			case end < len(lines) && isBlankLine(lines[end]):

@@ -170,30 +170,33 @@ func stanzaEntry(path string, s *d822Stanza) (*Entry, error) {
 }
 
 // stanzaOf finds the stanza of an entry in lines.
-func (f *SourceFile) stanzaOf(lines []string, e *Entry) *d822Stanza {
+func (f *SourceFile) stanzaOf(lines []string, e *Entry) (*d822Stanza, error) {
 	stanzas, err := splitDeb822(f.Path, lines)
 	if err != nil {
-		panic("apt: stanzas no longer parse: " + err.Error())
+		return nil, err
 	}
 	for i := range stanzas {
 		if stanzas[i].fields[0].start == e.Line-1 {
-			return &stanzas[i]
+			return &stanzas[i], nil
 		}
 	}
-	panic("apt: entry has no stanza")
+	return nil, fmt.Errorf("%w: %s: no stanza starts at line %d", ErrEdit, f.Path, e.Line)
 }
 
-func deb822SetEnabled(lines []string, e *Entry, enabled bool) []string {
-	s := e.file.stanzaOf(lines, e)
+func deb822SetEnabled(lines []string, e *Entry, enabled bool) ([]string, error) {
+	s, err := e.file.stanzaOf(lines, e)
+	if err != nil {
+		return nil, err
+	}
 	if en := s.field("Enabled"); en != nil {
 		if enabled {
-			return slices.Delete(lines, en.start, en.end)
+			return slices.Delete(lines, en.start, en.end), nil
 		}
 		_, nl := lineEnd(lines[en.end-1])
-		return slices.Replace(lines, en.start, en.end, en.key+": no"+nl)
+		return slices.Replace(lines, en.start, en.end, en.key+": no"+nl), nil
 	}
 	if enabled {
-		return lines
+		return lines, nil
 	}
 	last := s.fields[len(s.fields)-1].end // insert after the last field
 	_, nl := lineEnd(lines[last-1])
@@ -201,7 +204,7 @@ func deb822SetEnabled(lines []string, e *Entry, enabled bool) []string {
 		lines[last-1] += "\n"
 		nl = "\n"
 	}
-	return slices.Insert(lines, last, "Enabled: no"+nl)
+	return slices.Insert(lines, last, "Enabled: no"+nl), nil
 }
 
 // fieldWords returns the words of a field's value with their line and
@@ -237,7 +240,10 @@ func fieldWords(lines []string, f *d822Field) []fieldWord {
 }
 
 func deb822AddWord(lines []string, e *Entry, field, w string) ([]string, error) {
-	s := e.file.stanzaOf(lines, e)
+	s, err := e.file.stanzaOf(lines, e)
+	if err != nil {
+		return nil, err
+	}
 	f := s.field(field)
 	if f == nil {
 		return nil, fmt.Errorf("%w: %s has no %s field", ErrEdit, e.Pos(), field)
@@ -255,7 +261,10 @@ func deb822AddWord(lines []string, e *Entry, field, w string) ([]string, error) 
 }
 
 func deb822RemoveWord(lines []string, e *Entry, field, w string) ([]string, error) {
-	s := e.file.stanzaOf(lines, e)
+	s, err := e.file.stanzaOf(lines, e)
+	if err != nil {
+		return nil, err
+	}
 	f := s.field(field)
 	if f == nil {
 		return nil, fmt.Errorf("%w: %s has no %s field", ErrEdit, e.Pos(), field)

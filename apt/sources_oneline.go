@@ -248,16 +248,25 @@ func parseOneLine(path string, lines []string) ([]*Entry, error) {
 	return out, nil
 }
 
-func (f *SourceFile) oneLineAt(lines []string, e *Entry) *oneLine {
-	ol, err := parseOneLineLine(f.Path, e.Line, lines[e.Line-1])
-	if err != nil || ol == nil {
-		panic("apt: entry line does not parse: " + lines[e.Line-1])
+func (f *SourceFile) oneLineAt(lines []string, e *Entry) (*oneLine, error) {
+	if e.Line < 1 || e.Line > len(lines) {
+		return nil, fmt.Errorf("%w: %s has no line %d", ErrEdit, f.Path, e.Line)
 	}
-	return ol
+	ol, err := parseOneLineLine(f.Path, e.Line, lines[e.Line-1])
+	if err != nil {
+		return nil, err
+	}
+	if ol == nil {
+		return nil, fmt.Errorf("%w: %s:%d holds no entry", ErrEdit, f.Path, e.Line)
+	}
+	return ol, nil
 }
 
-func oneLineSetEnabled(lines []string, e *Entry, enabled bool) []string {
-	ol := e.file.oneLineAt(lines, e)
+func oneLineSetEnabled(lines []string, e *Entry, enabled bool) ([]string, error) {
+	ol, err := e.file.oneLineAt(lines, e)
+	if err != nil {
+		return nil, err
+	}
 	l := lines[e.Line-1]
 	if enabled {
 		// Drop the "#" and the blanks up to the type.
@@ -265,11 +274,14 @@ func oneLineSetEnabled(lines []string, e *Entry, enabled bool) []string {
 	} else {
 		lines[e.Line-1] = l[:ol.typeStart] + "# " + l[ol.typeStart:]
 	}
-	return lines
+	return lines, nil
 }
 
 func oneLineAddComponent(lines []string, e *Entry, c string) ([]string, error) {
-	ol := e.file.oneLineAt(lines, e)
+	ol, err := e.file.oneLineAt(lines, e)
+	if err != nil {
+		return nil, err
+	}
 	l := lines[e.Line-1]
 	at := ol.components[len(ol.components)-1].end
 	lines[e.Line-1] = l[:at] + " " + c + l[at:]
@@ -277,7 +289,10 @@ func oneLineAddComponent(lines []string, e *Entry, c string) ([]string, error) {
 }
 
 func oneLineRemoveComponent(lines []string, e *Entry, c string) ([]string, error) {
-	ol := e.file.oneLineAt(lines, e)
+	ol, err := e.file.oneLineAt(lines, e)
+	if err != nil {
+		return nil, err
+	}
 	l := lines[e.Line-1]
 	i := slices.IndexFunc(ol.components, func(w word) bool { return w.text == c })
 	w := ol.components[i]
