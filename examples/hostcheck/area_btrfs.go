@@ -8,6 +8,7 @@ import (
 	"github.com/hostadm/hostadm/boot/disk"
 	"github.com/hostadm/hostadm/btrfs"
 	"github.com/hostadm/hostadm/fstab"
+	"github.com/hostadm/hostadm/internal/sectioncfg"
 )
 
 func init() {
@@ -43,6 +44,29 @@ func checkBtrfs(ctx context.Context, e *env, s *Section) {
 			}
 		}
 		s.OK("storage", "btrfs storage %s at %s", st.ID, st.Path).Where = where
+	}
+	checkInstallerLayout(e, s, sts)
+}
+
+// checkInstallerLayout checks what the installer writes for a btrfs
+// root: "dir: local" disabled in favour of "btrfs: local-btrfs".
+func checkInstallerLayout(e *env, s *Section, sts []btrfs.Storage) {
+	if !slices.ContainsFunc(sts, func(st btrfs.Storage) bool { return st.Path == "/var/lib/pve/local-btrfs" && !st.Disabled }) {
+		return
+	}
+	data, err := e.fs.ReadFile(btrfs.StorageConfigPath)
+	if err != nil {
+		return
+	}
+	cfg, err := sectioncfg.Parse(btrfs.StorageConfigPath, data)
+	if err != nil {
+		return
+	}
+	if sec := cfg.Lookup("local"); sec != nil && sec.Type == "dir" {
+		if v, _ := sec.Get("disable"); v != "1" {
+			s.Info("dir-local", "disable the dir storage local, as the installer does for a btrfs root: both would hold the same files",
+				"dir storage local is enabled beside btrfs storage on /var/lib/pve/local-btrfs").Where = fmt.Sprintf("%s:%d", btrfs.StorageConfigPath, sec.Line)
+		}
 	}
 }
 

@@ -18,4 +18,10 @@ func TestBtrfsArea(t *testing.T) {
 	wantStorageFinding(t, found, "btrfs.compression", Info, "btrfs at / is mounted without compression", "/etc/fstab:1")
 	wantStorageFinding(t, found, "btrfs.compression", Warning, `compression "gzip"`, "/etc/fstab:2")
 	wantStorageFinding(t, found, "btrfs.storage", OK, "btrfs storage local-btrfs at /var/lib/pve/local-btrfs", "/etc/pve/storage.cfg:5")
+	if len(found["btrfs.dir-local"]) != 0 {
+		t.Errorf("dir-local finding with local disabled: %+v", found["btrfs.dir-local"])
+	}
+	os.WriteFile(filepath.Join(dir, "etc/pve/storage.cfg"), []byte("dir: local\n\tpath /var/lib/vz\n\nbtrfs: local-btrfs\n\tpath /var/lib/pve/local-btrfs\n"), 0o644)
+	found = storageFindings(t, dir, "btrfs")
+	wantStorageFinding(t, found, "btrfs.dir-local", Info, "dir storage local is enabled beside btrfs storage", "/etc/pve/storage.cfg:1")
 }
