@@ -64,11 +64,11 @@ func New(cfg *Config) (*Client, error) {
 func (c *Client) Close() error { return c.fs.Close() }
 
 // Read returns the health of a disk (/dev/sda, /dev/nvme0n1): natively
-// through ATA pass-through or the NVMe admin ioctl, and with smartctl -a
-// -j for devices the native reader does not cover (SAS disks, disks
-// behind RAID controllers or USB bridges), unless Config.NoSmartctl is
-// set. It needs root. Errors from the native attempt that are not about
-// the transport (permission, missing device) are returned as they are.
+// through ATA pass-through, the NVMe admin ioctl or SCSI commands, and with
+// smartctl -a -j for devices the native reader cannot read, unless
+// Config.NoSmartctl is set. It needs root. Errors from the native attempt
+// that are not about the transport (permission, missing device) are
+// returned as they are.
 func (c *Client) Read(ctx context.Context, device string) (*Report, error) {
 	if !c.fs.IsHostRoot() {
 		return nil, ErrNotHost
@@ -87,9 +87,11 @@ func (c *Client) Read(ctx context.Context, device string) (*Report, error) {
 	return r, nil
 }
 
-// ReadNative reads a disk through the kernel's pass-through ioctls only.
-// Devices that refuse ATA pass-through fail with an error matching
-// ErrNotATA; other systems than Linux with errors.ErrUnsupported.
+// ReadNative reads a disk through the kernel's pass-through ioctls only:
+// NVMe devices through the admin ioctl, others through ATA PASS-THROUGH
+// and, when the device refuses it, as a SCSI disk. A device that answers
+// neither fails with an error matching ErrNotATA; other systems than
+// Linux fail with errors.ErrUnsupported.
 func (c *Client) ReadNative(ctx context.Context, device string) (*Report, error) {
 	if !c.fs.IsHostRoot() {
 		return nil, ErrNotHost

@@ -11,9 +11,13 @@
 // STATUS, whose verdict comes back in the LBA mid/high registers of the
 // sense data's ATA Status Return descriptor (4Fh/C2h passed, F4h/2Ch
 // threshold exceeded). NVMe drives get Identify Controller and Get Log
-// Page 02h through NVME_IOCTL_ADMIN_CMD. Client.EnableSMART is SMART
-// ENABLE OPERATIONS, the admin guide's "smartctl -s on". All of this
-// needs root.
+// Page 02h through NVME_IOCTL_ADMIN_CMD. Disks that refuse ATA
+// pass-through (SAS disks, RAID logical drives) are read as SCSI disks:
+// INQUIRY, the serial number VPD page, READ CAPACITY, the Informational
+// Exceptions Control mode page (SCSI's "SMART support") and the
+// Informational Exceptions, Temperature and Solid State Media log pages,
+// judged the way smartctl judges them. Client.EnableSMART is SMART ENABLE
+// OPERATIONS, the admin guide's "smartctl -s on". All of this needs root.
 //
 // Attributes are named and their raw values rendered as smartctl does
 // without a drive database entry (its DEFAULT table, including the
@@ -33,11 +37,11 @@
 //
 // Client.Smartctl runs "smartctl -a -j" through the command runner and
 // parses the JSON into the same Report; it reads what the native path
-// does not cover: SAS disks, disks behind hardware RAID controllers (with
-// -d megaraid,N and friends) and USB bridges. Its exit status is a bit
+// does not cover: the member disks behind hardware RAID controllers (with
+// -d megaraid,N and friends) and bridges that need a -d type. Its exit status is a bit
 // mask (ExitStatus); only bits 0 and 1 mean the device could not be read,
 // the others describe the disk. Client.Read tries the native path first
-// and falls back to smartctl for devices that refuse ATA pass-through.
+// and falls back to smartctl for devices it cannot read.
 //
 // # smartd.conf and discovery
 //

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,7 +39,14 @@ func (c *Client) readNative(ctx context.Context, device string) (*Report, error)
 	if isNVMeDevice(device) {
 		return readNVMe(fd, device)
 	}
-	return c.readATA(ctx, fd, device)
+	r, err := c.readATA(ctx, fd, device)
+	if errors.Is(err, ErrNotATA) {
+		// Not an ATA disk (or no SAT layer): read it as a SCSI disk.
+		if sr, serr := readSCSI(fd, device); serr == nil {
+			return sr, nil
+		}
+	}
+	return r, err
 }
 
 // ataPassThrough runs one ATA command through SG_IO.
@@ -175,4 +183,114 @@ func blockDeviceSize(fd int) (uint64, error) {
 		return 0, errno
 	}
 	return n, nil
+}
+
+// scsiIn runs a data-in SCSI command and returns the bytes transferred.
+// A command the device refuses (ILLEGAL REQUEST) fails with an error
+// matching errors.ErrUnsupported.
+func scsiIn(fd int, cdb []byte, n int) ([]byte, error) {
+	buf := make([]byte, n)
+	res, err := ioctlSGIO(fd, cdb, sgDxferFromDev, buf, ataTimeout)
+	if err != nil {
+		return nil, err
+	}
+	if res.hostStatus != 0 {
+		return nil, fmt.Errorf("SCSI %#02x: host status %#x", cdb[0], res.hostStatus)
+	}
+	if res.status != scsiStatusGood {
+		key, asc, ascq, ok := senseKey(res.sense)
+		if ok && key == senseIllegalRequest {
+			return nil, fmt.Errorf("SCSI %#02x: %w (sense %#x/%#02x/%#02x)", cdb[0], errors.ErrUnsupported, key, asc, ascq)
+		}
+		if !(ok && key == senseRecoveredError) {
+			return nil, fmt.Errorf("SCSI %#02x: status %#x, sense %#x/%#02x/%#02x", cdb[0], res.status, key, asc, ascq)
+		}
+	}
+	got := n - int(res.resid)
+	if got < 0 || got > n {
+		got = n
+	}
+	return buf[:got], nil
+}
+
+// readSCSI reads a SCSI disk's identity and informational exceptions the
+// way smartctl does for SAS disks.
+func readSCSI(fd int, device string) (*Report, error) {
+	inq, err := scsiIn(fd, inquiryCDB(false, 0, 96), 96)
+	if err != nil {
+		return nil, fmt.Errorf("%s: INQUIRY: %w", device, err)
+	}
+	id, err := ParseInquiry(inq)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", device, err)
+	}
+	if b, err := scsiIn(fd, inquiryCDB(true, vpdUnitSerial, 252), 252); err == nil {
+		id.Serial, _ = ParseUnitSerial(b)
+	}
+	if b, err := scsiIn(fd, readCapacity16CDB(), 32); err == nil {
+		id.Blocks, id.BlockSize, id.PhysicalBlockSize, err = ParseReadCapacity16(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", device, err)
+		}
+	} else if b, err := scsiIn(fd, readCapacity10CDB(), 8); err == nil {
+		if id.Blocks, id.BlockSize, err = ParseReadCapacity10(b); err != nil {
+			return nil, fmt.Errorf("%s: %w", device, err)
+		}
+		id.PhysicalBlockSize = id.BlockSize
+	}
+	h := &SCSIHealth{Temperature: 255, PercentUsed: -1}
+	if b, err := scsiIn(fd, modeSense6CDB(modePageIEC, 252), 252); err == nil {
+		h.IECEnabled, err = ParseIECModePage(b, false)
+		h.IECAvailable = err == nil
+	} else if b, err := scsiIn(fd, modeSense10CDB(modePageIEC, 252), 252); err == nil {
+		h.IECEnabled, err = ParseIECModePage(b, true)
+		h.IECAvailable = err == nil
+	}
+	var pages []uint8
+	if b, err := scsiIn(fd, logSenseCDB(logPageSupported, 252), 252); err == nil {
+		pages, _ = ParseSupportedLogPages(b)
+	}
+	hasPage := func(p uint8) bool { return slices.Contains(pages, p) }
+	if hasPage(logPageIE) {
+		if b, err := scsiIn(fd, logSenseCDB(logPageIE, 252), 252); err == nil {
+			if _, params, err := ParseLogPage(b); err == nil {
+				if v, ok := logParam(params, 0); ok && len(v) > 1 {
+					h.ASC, h.ASCQ = v[0], v[1]
+					if !hasPage(logPageTemperature) {
+						h.Temperature = 0
+						if len(v) > 2 {
+							h.Temperature = v[2]
+						}
+					}
+				}
+			}
+		}
+	}
+	if h.ASC == 0 && h.IECAvailable {
+		// MRIE 6: the exception is reported on REQUEST SENSE.
+		if b, err := scsiIn(fd, requestSenseCDB(), 252); err == nil {
+			if _, asc, ascq, ok := senseKey(b); ok {
+				h.ASC, h.ASCQ = asc, ascq
+			}
+		}
+	}
+	if hasPage(logPageTemperature) {
+		if b, err := scsiIn(fd, logSenseCDB(logPageTemperature, 252), 252); err == nil {
+			if _, params, err := ParseLogPage(b); err == nil {
+				if v, ok := logParam(params, 0); ok && len(v) > 1 {
+					h.Temperature = v[1]
+				}
+			}
+		}
+	}
+	if hasPage(logPageSSD) {
+		if b, err := scsiIn(fd, logSenseCDB(logPageSSD, 252), 252); err == nil {
+			if _, params, err := ParseLogPage(b); err == nil {
+				if v, ok := logParam(params, 1); ok && len(v) > 3 {
+					h.PercentUsed = int(v[3])
+				}
+			}
+		}
+	}
+	return scsiReport(device, id, h), nil
 }

@@ -203,6 +203,11 @@ func ParseSmartctlJSON(data []byte) (*Report, ExitStatus, error) {
 	}
 	if j.Temperature != nil && j.Temperature.Current != nil {
 		r.Temperature = ptr(*j.Temperature.Current)
+		// For SCSI disks without a temperature source (no Temperature or
+		// Informational Exceptions log page) smartctl reports 0 °C.
+		if r.Transport == SCSI && *r.Temperature == 0 {
+			r.Temperature = nil
+		}
 	}
 	if j.PowerOnTime != nil && j.PowerOnTime.Hours != nil {
 		r.PowerOnHours = ptr(*j.PowerOnTime.Hours)
