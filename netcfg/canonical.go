@@ -32,14 +32,12 @@ func (f *File) Canonical(indent string) {
 			prevBlank = false // kept byte for byte
 		case *Auto:
 			prevBlank = false
-			st.sep = " "
 			canon(n, "")
 		case *Source:
 			prevBlank = false
 			canon(n, "")
 		case *Stanza:
 			prevBlank = false
-			st.sep = " "
 			canon(n, "")
 			var body []Entry
 			blank := false
@@ -59,7 +57,6 @@ func (f *File) Canonical(indent string) {
 				case *Option:
 					blank = false
 					if !e.Template {
-						e.sep = " "
 						canon(en, indent)
 					}
 				case *BadLine:
@@ -79,6 +76,7 @@ func (f *File) Canonical(indent string) {
 		break
 	}
 	f.Stmts = out
+	f.lf = true
 }
 
 // canon makes a node write its regenerated text with indent and "\n".
@@ -86,5 +84,5 @@ func canon(n *node, indent string) {
 	if strings.TrimSpace(n.raw) == "" && n.raw != "" {
 		indent = "" // a blank line has no indentation
 	}
-	n.indent, n.eol, n.raw = indent, "\n", ""
+	n.indent, n.raw = indent, ""
 }

@@ -3,6 +3,7 @@ package netcfg
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -38,10 +39,12 @@ type writer struct {
 }
 
 // regen is implemented by every statement and entry: the text of its line
-// from its fields, without terminator.
+// from its fields, without terminator, and whether the fields still hold
+// what its raw text says.
 type regen interface {
 	stmtNode() *node
 	regen() string
+	unchanged() bool
 }
 
 // node writes a statement or entry: its raw text when unchanged, else the
@@ -55,9 +58,9 @@ func (w *writer) node(x any) {
 		w.open = false
 	}
 	text := n.raw
-	if text == "" || r.regen() != n.orig {
-		eol := n.eol
-		if n.raw == "" || eol == "" {
+	if text == "" || !r.unchanged() {
+		eol := n.eol()
+		if eol == "" {
 			eol = w.eol
 		}
 		text = r.regen() + eol
@@ -66,14 +69,96 @@ func (w *writer) node(x any) {
 	w.open = !strings.HasSuffix(text, "\n") && !strings.HasSuffix(text, "\r")
 }
 
-// seal records the node's formatted fields as parsed.
-func seal(r regen) { r.stmtNode().orig = r.regen() }
+// eol returns the terminator of the node's raw text.
+func (n *node) eol() string {
+	switch {
+	case strings.HasSuffix(n.raw, "\r\n"):
+		return "\r\n"
+	case strings.HasSuffix(n.raw, "\n"):
+		return "\n"
+	case strings.HasSuffix(n.raw, "\r"):
+		return "\r"
+	}
+	return ""
+}
+
+// indentOf returns the node's indentation.
+func (n *node) indentOf() string {
+	if n.raw == "" {
+		return n.indent
+	}
+	return n.raw[:len(n.raw)-len(strings.TrimLeft(n.raw, " \t"))]
+}
+
+// text returns the logical line of the node's raw text as ifupdown2 reads
+// it, trimmed.
+func (n *node) text() string {
+	raw := n.raw
+	if strings.IndexByte(raw, '\\') >= 0 {
+		if u := logicalLines([]byte(raw)); len(u) > 0 {
+			return u[0].text
+		}
+		return ""
+	}
+	return strings.Trim(raw, lineTrim)
+}
+
+// words returns the node's raw words, as the parser split them.
+func (n *node) words() []string { return pySplit(n.text(), -1) }
+
+func (c *Comment) unchanged() bool { return c.Text == c.text() }
+func (b *BadLine) unchanged() bool { return b.Text == b.text() }
+func (a *Auto) unchanged() bool {
+	w := a.words()
+	if len(w) > 1 && w[len(w)-1] == "" {
+		w = w[:len(w)-1]
+	}
+	return len(w) > 0 && w[0] == a.Keyword && slices.Equal(w[1:], a.Names)
+}
+func (s *Source) unchanged() bool {
+	w := s.words()
+	return len(w) > 1 && w[0] == s.Keyword() && w[1] == s.Path
+}
+func (s *Stanza) unchanged() bool {
+	w := s.words()
+	word := func(i int) string {
+		if i < len(w) {
+			return w[i]
+		}
+		return ""
+	}
+	var extra []string
+	if len(w) > 4 {
+		extra = w[4:]
+	}
+	return word(0) == s.Keyword && word(1) == s.Name && word(2) == s.Family && word(3) == s.Method && slices.Equal(extra, s.Extra)
+}
+func (o *Option) unchanged() bool {
+	k, _, v, _ := cutWord(o.text())
+	return o.Key == k && o.Value == v
+}
+
+// sep returns the blank after the first word of the node's raw text, " "
+// for a node without one.
+func (n *node) sep() string {
+	if n.raw == "" {
+		return " "
+	}
+	_, sep, _, ok := cutWord(n.text())
+	if !ok || sep == "" {
+		return " "
+	}
+	return sep
+}
 
 // eol returns the file's dominant line terminator, "\n" if none.
 func (f *File) eol() string {
+	if f.lf {
+		return "\n"
+	}
 	var lf, crlf, cr int
 	count := func(n *node) {
-		switch n.eol {
+		switch n.eol() {
 		case "\n":
 			lf++
 		case "\r\n":
@@ -99,26 +184,19 @@ func (f *File) eol() string {
 	return "\n"
 }
 
-func orSpace(s string) string {
-	if s == "" {
-		return " "
-	}
-	return s
-}
+func (c *Comment) regen() string { return c.indentOf() + c.Text }
 
-func (c *Comment) regen() string { return c.indent + c.Text }
-
-func (b *BadLine) regen() string { return b.indent + b.Text }
+func (b *BadLine) regen() string { return b.indentOf() + b.Text }
 
 func (a *Auto) regen() string {
-	sep := orSpace(a.sep)
-	return a.indent + a.Keyword + sep + strings.Join(a.Names, sep)
+	sep := a.sep()
+	return a.indentOf() + a.Keyword + sep + strings.Join(a.Names, sep)
 }
 
-func (s *Source) regen() string { return s.indent + s.Keyword() + " " + s.Path }
+func (s *Source) regen() string { return s.indentOf() + s.Keyword() + " " + s.Path }
 
 func (s *Stanza) regen() string {
-	sep := orSpace(s.sep)
+	sep := s.sep()
 	words := []string{s.Keyword, s.Name}
 	if s.Family != "" || s.Method != "" {
 		words = append(words, s.Family)
@@ -127,9 +205,9 @@ func (s *Stanza) regen() string {
 		words = append(words, s.Method)
 	}
 	words = append(words, s.Extra...)
-	return s.indent + strings.Join(words, sep)
+	return s.indentOf() + strings.Join(words, sep)
 }
 
 func (o *Option) regen() string {
-	return o.indent + o.Key + orSpace(o.sep) + o.Value
+	return o.indentOf() + o.Key + o.sep() + o.Value
 }

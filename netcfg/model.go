@@ -27,6 +27,7 @@ type Network struct {
 	Interfaces []*Interface `json:"interfaces"`
 
 	byName  map[string]*Interface
+	ifaces  slab[Interface]
 	reading *reading
 	groups  []*group
 	issues  []Finding // attribute values that do not parse
@@ -239,9 +240,11 @@ type OVS struct {
 // NewNetwork reads the typed configuration out of f and the files its
 // source lines include (resolved by [LoadFS]).
 func NewNetwork(f *File) *Network {
-	n := &Network{File: f, byName: map[string]*Interface{}}
+	n := &Network{File: f}
 	n.reading = read(f)
 	n.groups = n.reading.groups()
+	n.byName = make(map[string]*Interface, len(n.groups))
+	n.Interfaces = make([]*Interface, 0, len(n.groups))
 	for _, g := range n.groups {
 		i := n.build(g)
 		n.Interfaces = append(n.Interfaces, i)
@@ -309,11 +312,13 @@ func (i *Interface) Values(key string) []string {
 
 // Get returns the last value of the attribute key.
 func (i *Interface) Get(key string) (string, bool) {
-	v := i.Values(key)
-	if len(v) == 0 {
-		return "", false
+	key = normKey(key)
+	for j := len(i.Attrs) - 1; j >= 0; j-- {
+		if i.Attrs[j].Key == key {
+			return i.Attrs[j].Value, true
+		}
 	}
-	return v[len(v)-1], true
+	return "", false
 }
 
 // Ordered returns the interfaces with every interface after the
@@ -385,7 +390,14 @@ func (n *Network) issue(pos Pos, iface, check string, err error) {
 }
 
 func (n *Network) build(g *group) *Interface {
-	i := &Interface{Name: g.name, Pos: g.objs[0].stanza.pos}
+	i := n.ifaces.new()
+	*i = Interface{Name: g.name, Pos: g.objs[0].stanza.pos}
+	count := 0
+	for _, o := range g.objs {
+		count += len(o.stanza.Body)
+	}
+	i.Attrs = make([]Attr, 0, count)
+	i.Families = make([]FamilyMethod, 0, len(g.objs))
 	for _, o := range g.objs {
 		i.Auto = i.Auto || o.auto
 		for _, c := range o.classes {
@@ -401,9 +413,9 @@ func (n *Network) build(g *group) *Interface {
 			fm.Family = o.families[0]
 		}
 		i.Families = append(i.Families, fm)
-		for _, ov := range o.opts {
-			i.Attrs = append(i.Attrs, Attr{Key: ov.key, Value: ov.value, Pos: ov.opt.pos, Option: ov.opt})
-		}
+		o.options(func(key, value string, opt *Option) {
+			i.Attrs = append(i.Attrs, Attr{Key: key, Value: value, Pos: opt.pos, Option: opt})
+		})
 	}
 	has := func(k string) bool { return slices.ContainsFunc(i.Attrs, func(a Attr) bool { return a.Key == k }) }
 	i.Kind = n.kind(i, has)
@@ -774,7 +786,7 @@ func (n *Network) vlan(i *Interface) *VLAN {
 			v.ID = id
 		}
 	}
-	nm := ParseName(i.Name)
+	nm := parseName(i.Name, false)
 	if nm.Kind == KindVLAN {
 		if v.ID == 0 {
 			v.ID = nm.VLAN

@@ -34,7 +34,12 @@ type Name struct {
 
 // ParseName decodes an interface name. It never fails: a name that
 // follows no convention has KindOther.
-func ParseName(name string) Name {
+func ParseName(name string) Name { return parseName(name, true) }
+
+// ClassifyName returns the kind a name implies by the naming conventions.
+func ClassifyName(name string) Kind { return parseName(name, false).Kind }
+
+func parseName(name string, decode bool) Name {
 	n := Name{Name: name, Index: -1}
 	switch {
 	case name == "lo":
@@ -78,17 +83,16 @@ func ParseName(name string) Name {
 			return n
 		}
 	}
-	if p, err := ParsePredictableName(name); err == nil {
-		n.Predictable = &p
+	if decode {
+		if p, err := ParsePredictableName(name); err == nil {
+			n.Predictable = &p
+		}
 	}
 	if strings.HasPrefix(name, "en") && len(name) > 2 {
 		n.Kind = KindPhysical
 	}
 	return n
 }
-
-// ClassifyName returns the kind a name implies by the naming conventions.
-func ClassifyName(name string) Kind { return ParseName(name).Kind }
 
 // number parses a decimal without sign or leading zeros ("0" is fine).
 func number(s string) (int, bool) {

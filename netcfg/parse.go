@@ -1,8 +1,10 @@
 package netcfg
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -80,27 +82,85 @@ var methods = map[string][]string{
 // is not evaluated, as ifupdown2 does not evaluate it unless python3-mako
 // is installed; such lines are marked.
 func Parse(name string, data []byte) (*File, error) {
-	p := &parser{f: &File{Name: name}}
-	p.units = logicalLines(data)
-	for i := 0; i < len(p.units); {
-		i = p.stmt(i)
+	p := &parser{f: &File{Name: name}, text: string(data)}
+	p.hasCR = strings.IndexByte(p.text, '\r') >= 0
+	if strings.IndexByte(p.text, '\\') >= 0 {
+		// Backslashes join lines: work out the logical lines first.
+		p.units = logicalLines(data)
 	}
-	for _, st := range p.f.Stmts {
-		seal(st.(regen))
-		if s, ok := st.(*Stanza); ok {
-			for _, e := range s.Body {
-				seal(e.(regen))
-			}
+	p.f.Stmts = make([]Stmt, 0, strings.Count(p.text, "\n")/4+4)
+	for {
+		u, ok := p.next()
+		if !ok {
+			break
 		}
+		p.stmt(u)
 	}
 	return p.f, p.errs.err()
 }
 
 type parser struct {
-	f     *File
-	units []unit
-	errs  ErrorList
+	f    *File
+	text string
+	// off and line are the position of the next physical line when
+	// reading line by line; units and ui replace them for a file with
+	// backslash continuations.
+	off, line int
+	units     []unit
+	ui        int
+	// back is a logical line read ahead and given back.
+	back    unit
+	hasBack bool
+	buf     []unit // a stanza's body lines, reused
+	hasCR   bool   // the file has carriage returns
+	errs    ErrorList
+
+	options  slab[Option]
+	comments slab[Comment]
+	stanzas  slab[Stanza]
 }
+
+// next returns the next logical line.
+func (p *parser) next() (unit, bool) {
+	switch {
+	case p.hasBack:
+		p.hasBack = false
+		return p.back, true
+	case p.units != nil:
+		if p.ui >= len(p.units) {
+			return unit{}, false
+		}
+		p.ui++
+		return p.units[p.ui-1], true
+	case p.off >= len(p.text):
+		return unit{}, false
+	}
+	rest := p.text[p.off:]
+	var end int
+	if p.hasCR {
+		end = strings.IndexAny(rest, "\r\n")
+	} else {
+		end = strings.IndexByte(rest, '\n')
+	}
+	next := len(rest)
+	if end < 0 {
+		end = next
+	} else if rest[end] == '\r' && end+1 < len(rest) && rest[end+1] == '\n' {
+		next = end + 2
+	} else {
+		next = end + 1
+	}
+	body := rest[:end]
+	p.line++
+	p.off += next
+	u := unit{raw: rest[:next], eol: rest[end:next], line: p.line}
+	u.indent = body[:len(body)-len(strings.TrimLeft(body, " \t"))]
+	u.text = strings.Trim(body, lineTrim)
+	return u, true
+}
+
+// unread gives a line back to be read again.
+func (p *parser) unread(u unit) { p.back, p.hasBack = u, true }
 
 func (p *parser) errorf(pos Pos, sentinel error, format string, args ...any) error {
 	err := &Error{Pos: pos, Err: errorf(sentinel, format, args...)}
@@ -121,19 +181,20 @@ type unit struct {
 // node returns the node of a statement on u; col > 0 points at its first
 // word.
 func (p *parser) node(u *unit) node {
-	return node{pos: Pos{File: p.f.Name, Line: u.line, Col: len(u.indent) + 1}, raw: u.raw, eol: u.eol, indent: u.indent}
+	return node{pos: Pos{File: p.f.Name, Line: u.line, Col: len(u.indent) + 1}, raw: u.raw}
 }
 
-func (p *parser) stmt(i int) int {
-	u := &p.units[i]
+func (p *parser) stmt(uv unit) {
+	u := &uv
 	if ignoreLine(u.text) {
 		p.f.Stmts = append(p.f.Stmts, p.comment(u))
-		return i + 1
+		return
 	}
-	words := pySplit(u.text, -1)
+	var arr [6]string
+	words := splitWords(u.text, arr[:0])
 	switch kw := words[0]; {
 	case kw == "iface" || kw == "vlan":
-		return p.stanza(i, words)
+		p.stanza(u, words)
 	case kw == "auto" || isAllow(kw):
 		p.auto(u, words)
 	case kw == "source" || kw == "source-directory":
@@ -149,13 +210,14 @@ func (p *parser) stmt(i int) int {
 		err := p.errorf(n.pos, ErrSyntax, "unknown keyword %q", kw)
 		p.f.Stmts = append(p.f.Stmts, &BadLine{node: n, Text: u.text, Err: err, Template: isTemplate(u.text)})
 	}
-	return i + 1
 }
 
 func (p *parser) comment(u *unit) *Comment {
 	n := p.node(u)
 	n.pos.Col = 0
-	return &Comment{node: n, Text: u.text}
+	c := p.comments.new()
+	*c = Comment{node: n, Text: u.text}
+	return c
 }
 
 // isAllow reports whether word starts an allow line as ifupdown2 sees it.
@@ -190,18 +252,18 @@ func (p *parser) auto(u *unit, words []string) {
 		p.f.Stmts = append(p.f.Stmts, &BadLine{node: n, Text: u.text, Err: err})
 		return
 	}
-	p.f.Stmts = append(p.f.Stmts, &Auto{node: n, Keyword: kw, Names: names, sep: firstSep(u.text)})
+	p.f.Stmts = append(p.f.Stmts, &Auto{node: n, Keyword: kw, Names: slices.Clone(names)})
 }
 
-func (p *parser) stanza(i int, words []string) int {
-	u := &p.units[i]
+func (p *parser) stanza(u *unit, words []string) {
 	n := p.node(u)
 	if len(words) < 2 || words[1] == "" {
 		err := p.errorf(n.pos, ErrSyntax, "%s: missing interface name", words[0])
 		p.f.Stmts = append(p.f.Stmts, &BadLine{node: n, Text: u.text, Err: err})
-		return i + 1
+		return
 	}
-	s := &Stanza{node: n, Keyword: words[0], Name: words[1], sep: firstSep(u.text)}
+	s := p.stanzas.new()
+	*s = Stanza{node: n, Keyword: words[0], Name: words[1]}
 	if len(words) > 2 {
 		s.Family = words[2]
 	}
@@ -209,7 +271,7 @@ func (p *parser) stanza(i int, words []string) int {
 		s.Method = words[3]
 	}
 	if len(words) > 4 {
-		s.Extra = words[4:]
+		s.Extra = pySplit(u.text, -1)[4:]
 	}
 	if s.Family != "" {
 		if ms, ok := methods[s.Family]; !ok {
@@ -220,33 +282,47 @@ func (p *parser) stanza(i int, words []string) int {
 	}
 	p.f.Stmts = append(p.f.Stmts, s)
 
-	var pending []Entry // comments not yet known to be inside the body
-	j := i + 1
-	for ; j < len(p.units); j++ {
-		v := &p.units[j]
-		if ignoreLine(v.text) {
-			pending = append(pending, p.comment(v))
-			continue
-		}
-		attrs := pySplit(v.text, 1)
-		if isKeyword(attrs[0]) {
+	// Read the body up to the next keyword line; comments after the last
+	// option belong to the file.
+	p.buf = p.buf[:0]
+	last := -1
+	for {
+		v, ok := p.next()
+		if !ok {
 			break
 		}
-		s.Body = append(s.Body, pending...)
-		pending = nil
+		if !ignoreLine(v.text) {
+			if key, _, _, _ := cutWord(v.text); isKeyword(key) {
+				p.unread(v)
+				break
+			}
+			last = len(p.buf)
+		}
+		p.buf = append(p.buf, v)
+	}
+	if last >= 0 {
+		s.Body = make([]Entry, 0, last+1)
+	}
+	for j := 0; j <= last; j++ {
+		v := &p.buf[j]
+		if ignoreLine(v.text) {
+			s.Body = append(s.Body, p.comment(v))
+			continue
+		}
+		key, _, value, hasValue := cutWord(v.text)
 		vn := p.node(v)
-		if len(attrs) < 2 {
+		if !hasValue {
 			err := p.errorf(vn.pos, ErrSyntax, "iface %s: option %q has no value", s.Name, v.text)
 			s.Body = append(s.Body, &BadLine{node: vn, Text: v.text, Err: err, Template: isTemplate(v.text)})
 			continue
 		}
-		s.Body = append(s.Body, &Option{node: vn, Key: attrs[0], Value: attrs[1], Template: isTemplate(v.text),
-			sep: v.text[len(attrs[0]) : len(v.text)-len(attrs[1])]})
+		o := p.options.new()
+		*o = Option{node: vn, Key: key, Value: value, Template: isTemplate(v.text)}
+		s.Body = append(s.Body, o)
 	}
-	for _, c := range pending {
-		p.f.Stmts = append(p.f.Stmts, c.(*Comment))
+	for j := last + 1; j < len(p.buf); j++ {
+		p.f.Stmts = append(p.f.Stmts, p.comment(&p.buf[j]))
 	}
-	return j
 }
 
 func contains(list []string, s string) bool {
@@ -258,24 +334,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// firstSep returns the blank run after the first word of text, " " if
-// none.
-func firstSep(text string) string {
-	i := strings.IndexFunc(text, pyIsSpace)
-	if i < 0 {
-		return " "
-	}
-	j := i
-	for j < len(text) {
-		r, size := utf8.DecodeRuneInString(text[j:])
-		if !pyIsSpace(r) {
-			break
-		}
-		j += size
-	}
-	return text[i:j]
-}
-
 // ignoreLine is ifupdown2's test for blank and comment lines.
 func ignoreLine(text string) bool {
 	return text == "" || text[0] == '#'
@@ -283,6 +341,9 @@ func ignoreLine(text string) bool {
 
 // isTemplate reports whether a line looks like mako template code.
 func isTemplate(text string) bool {
+	if !strings.ContainsAny(text, "%$<") {
+		return false
+	}
 	t := strings.TrimLeft(text, " \t")
 	if strings.HasPrefix(t, "%") && !strings.HasPrefix(t, "%%") {
 		return true
@@ -303,6 +364,55 @@ func pyIsSpace(r rune) bool {
 		return true
 	}
 	return unicode.IsSpace(r)
+}
+
+// cutWord splits text at its first run of blanks as ifupdown2's
+// re.split(r'[\s\t]\s*', text, 1) does, without allocating.
+func cutWord(text string) (word, sep, rest string, ok bool) {
+	i := 0
+	for i < len(text) {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if c == ' ' || c == '\t' || (c >= '\n' && c <= '\r') || (c >= 0x1c && c <= 0x1f) {
+				break
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if pyIsSpace(r) {
+			break
+		}
+		i += size
+	}
+	if i == len(text) {
+		return text, "", "", false
+	}
+	j := i
+	for j < len(text) {
+		r, size := utf8.DecodeRuneInString(text[j:])
+		if !pyIsSpace(r) {
+			break
+		}
+		j += size
+	}
+	return text[:i], text[i:j], text[j:], true
+}
+
+// splitWords is pySplit(text, -1) into buf while it has room, then
+// allocating.
+func splitWords(text string, buf []string) []string {
+	for {
+		w, _, rest, ok := cutWord(text)
+		buf = append(buf, w)
+		if !ok {
+			return buf
+		}
+		text = rest
+		if rest == "" {
+			return append(buf, "")
+		}
+	}
 }
 
 // pySplit splits text as ifupdown2's re.split(r'[\s\t]\s*', text, max)
@@ -339,16 +449,17 @@ func pySplit(text string, max int) []string {
 // ifupdown2 joins: it replaces every backslash, with the blanks and line
 // breaks on both sides of it, by one blank.
 func logicalLines(data []byte) []unit {
+	text := string(data)
 	type phys struct{ start, end, next int } // text [start,end), terminator [end,next)
-	var lines []phys
-	for i := 0; i < len(data); {
-		j := i
-		for j < len(data) && data[j] != '\n' && data[j] != '\r' {
-			j++
+	lines := make([]phys, 0, bytes.Count(data, []byte{'\n'})+1)
+	for i := 0; i < len(text); {
+		j := i + strings.IndexAny(text[i:], "\r\n")
+		if j < i {
+			j = len(text)
 		}
 		next := j
-		if next < len(data) {
-			if data[next] == '\r' && next+1 < len(data) && data[next+1] == '\n' {
+		if next < len(text) {
+			if text[next] == '\r' && next+1 < len(text) && text[next+1] == '\n' {
 				next += 2
 			} else {
 				next++
@@ -359,77 +470,79 @@ func logicalLines(data []byte) []unit {
 	}
 	// joined[k] is true when the break after line k is eaten by a
 	// backslash on either side of it.
-	joined := make([]bool, len(lines))
-	lineOf := func(off int) int { // index of the line holding offset off
-		lo, hi := 0, len(lines)-1
-		for lo < hi {
-			mid := (lo + hi + 1) / 2
-			if lines[mid].start <= off {
-				lo = mid
-			} else {
-				hi = mid - 1
-			}
-		}
-		return lo
-	}
-	for b := 0; b < len(data); b++ {
-		if data[b] != '\\' {
-			continue
-		}
-		k := lineOf(b)
-		// Leftwards: blanks, and breaks that end earlier lines.
-		for off, kk := b, k; ; {
-			if off > lines[kk].start {
-				r, size := utf8.DecodeLastRune(data[lines[kk].start:off])
-				if !pyIsSpaceOrBreak(r) {
-					break
+	var joined []bool
+	if strings.IndexByte(text, '\\') >= 0 {
+		joined = make([]bool, len(lines))
+		lineOf := func(off int) int { // index of the line holding offset off
+			lo, hi := 0, len(lines)-1
+			for lo < hi {
+				mid := (lo + hi + 1) / 2
+				if lines[mid].start <= off {
+					lo = mid
+				} else {
+					hi = mid - 1
 				}
-				off -= size
+			}
+			return lo
+		}
+		for b := 0; b < len(text); b++ {
+			if text[b] != '\\' {
 				continue
 			}
-			if kk == 0 {
-				break
-			}
-			kk--
-			joined[kk] = true
-			off = lines[kk].end
-		}
-		// Rightwards.
-		for off, kk := b+1, k; ; {
-			if off < lines[kk].end {
-				r, size := utf8.DecodeRune(data[off:lines[kk].end])
-				if !pyIsSpaceOrBreak(r) {
+			k := lineOf(b)
+			// Leftwards: blanks, and breaks that end earlier lines.
+			for off, kk := b, k; ; {
+				if off > lines[kk].start {
+					r, size := utf8.DecodeLastRuneInString(text[lines[kk].start:off])
+					if !pyIsSpaceOrBreak(r) {
+						break
+					}
+					off -= size
+					continue
+				}
+				if kk == 0 {
 					break
 				}
-				off += size
-				continue
+				kk--
+				joined[kk] = true
+				off = lines[kk].end
 			}
-			if kk+1 >= len(lines) || lines[kk].end == lines[kk].next {
-				break
+			// Rightwards.
+			for off, kk := b+1, k; ; {
+				if off < lines[kk].end {
+					r, size := utf8.DecodeRuneInString(text[off:lines[kk].end])
+					if !pyIsSpaceOrBreak(r) {
+						break
+					}
+					off += size
+					continue
+				}
+				if kk+1 >= len(lines) || lines[kk].end == lines[kk].next {
+					break
+				}
+				joined[kk] = true
+				kk++
+				off = lines[kk].start
 			}
-			joined[kk] = true
-			kk++
-			off = lines[kk].start
 		}
 	}
-	var units []unit
+	units := make([]unit, 0, len(lines))
 	for k := 0; k < len(lines); {
 		first := k
-		for k < len(lines)-1 && joined[k] {
+		for joined != nil && k < len(lines)-1 && joined[k] {
 			k++
 		}
 		last := k
 		k++
-		raw := string(data[lines[first].start:lines[last].next])
-		u := unit{raw: raw, eol: string(data[lines[last].end:lines[last].next]), line: first + 1}
-		firstText := string(data[lines[first].start:lines[first].end])
+		u := unit{raw: text[lines[first].start:lines[last].next], eol: text[lines[last].end:lines[last].next], line: first + 1}
+		firstText := text[lines[first].start:lines[first].end]
 		u.indent = firstText[:len(firstText)-len(strings.TrimLeft(firstText, " \t"))]
-		if first == last && strings.IndexByte(firstText, '\\') < 0 {
+		if first == last && (joined == nil || strings.IndexByte(firstText, '\\') < 0) {
 			u.text = strings.Trim(firstText, lineTrim)
 		} else {
 			parts := make([]string, 0, last-first+1)
 			for l := first; l <= last; l++ {
-				parts = append(parts, string(data[lines[l].start:lines[l].end]))
+				parts = append(parts, text[lines[l].start:lines[l].end])
 			}
 			pieces := strings.Split(strings.Join(parts, "\n"), "\\")
 			for i, pc := range pieces {

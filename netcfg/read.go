@@ -18,25 +18,25 @@ type object struct {
 	method   string
 	auto     bool
 	classes  []string
-	opts     []optVal
 	stanza   *Stanza
 	file     *File
 }
 
-// optVal is one option as ifupdown2 reads it: "_" in the key turned into
-// "-", "$IFACE" in the value replaced by the interface name.
-type optVal struct {
-	key, value string
-	opt        *Option
+// options calls fn for each option of the object's stanza as ifupdown2
+// reads it: "_" in the key turned into "-", "$IFACE" in the value replaced
+// by the interface name as written.
+func (o *object) options(fn func(key, value string, opt *Option)) {
+	for _, e := range o.stanza.Body {
+		if op, ok := e.(*Option); ok {
+			fn(normKey(op.Key), strings.ReplaceAll(op.Value, "$IFACE", o.written), op)
+		}
+	}
 }
 
 // reading is the result of reading a file tree the way ifupdown2 does.
 type reading struct {
 	objs  []*object
 	notes []note
-	// autoLines records, for the validator, every name on an auto line
-	// with its position.
-	autoLines map[string][]Pos
 }
 
 // note is something the reader noticed that the validator reports.
@@ -59,6 +59,7 @@ const (
 
 type reader struct {
 	r        reading
+	objs     slab[object]
 	autoAll  bool
 	autoSet  map[string]bool
 	classes  []string            // allow classes in order of first sight
@@ -72,7 +73,6 @@ type reader struct {
 // comes before its stanza; source-directory lines are not followed.
 func read(f *File) *reading {
 	rd := &reader{autoSet: map[string]bool{}, allow: map[string][]string{}, maxDepth: 64}
-	rd.r.autoLines = map[string][]Pos{}
 	rd.walk(f)
 	return &rd.r
 }
@@ -104,7 +104,6 @@ func (rd *reader) walk(f *File) {
 func (rd *reader) auto(a *Auto) {
 	if a.Keyword == "auto" {
 		for _, n := range a.Names {
-			rd.r.autoLines[n] = append(rd.r.autoLines[n], a.pos)
 			if n == "all" {
 				rd.autoAll = true
 				break
@@ -135,13 +134,15 @@ func (rd *reader) stanza(f *File, s *Stanza) {
 	if !strings.ContainsAny(name, "[]") && len(name) > maxNameLen {
 		rd.r.notes = append(rd.r.notes, note{pos: s.pos, kind: noteLongName, name: name})
 	}
-	o := &object{name: name, written: written, vlan: s.Keyword == "vlan", stanza: s, file: f}
-	for _, e := range s.Body {
-		if op, ok := e.(*Option); ok {
-			o.opts = append(o.opts, optVal{key: normKey(op.Key), value: strings.ReplaceAll(op.Value, "$IFACE", written), opt: op})
-		}
-	}
-	if s.Family != "" {
+	o := rd.objs.new()
+	*o = object{name: name, written: written, vlan: s.Keyword == "vlan", stanza: s, file: f}
+	switch s.Family {
+	case "":
+	case "inet":
+		o.families = familyInet
+	case "inet6":
+		o.families = familyInet6
+	default:
 		o.families = []string{s.Family}
 	}
 	o.method = s.Method
@@ -152,17 +153,12 @@ func (rd *reader) stanza(f *File, s *Stanza) {
 			o.method = "static"
 		}
 	}
-	classesFor := func(n string) []string {
-		var cs []string
-		for _, c := range rd.classes {
-			if slices.Contains(rd.allow[c], n) {
-				cs = append(cs, c)
-			}
-		}
-		return cs
-	}
 	o.auto = rd.autoAll || rd.autoSet[name]
-	o.classes = classesFor(name)
+	for _, c := range rd.classes {
+		if slices.Contains(rd.allow[c], name) {
+			o.classes = append(o.classes, c)
+		}
+	}
 
 	prefix, lo, hi, suffix, ok := parseRange(name)
 	if !ok {
@@ -178,12 +174,17 @@ func (rd *reader) stanza(f *File, s *Stanza) {
 		if len(c.name) > maxNameLen {
 			rd.r.notes = append(rd.r.notes, note{pos: s.pos, kind: noteLongName, name: c.name})
 		}
-		c.opts = slices.Clone(o.opts)
 		c.families = slices.Clone(o.families)
 		c.classes = slices.Clone(o.classes)
 		rd.r.objs = append(rd.r.objs, &c)
 	}
 }
+
+// Shared family lists of objects; never modified.
+var (
+	familyInet  = []string{"inet"}
+	familyInet6 = []string{"inet6"}
+)
 
 // maxNameLen is the longest interface name the kernel takes (IFNAMSIZ-1).
 const maxNameLen = 15
@@ -281,14 +282,13 @@ type ifaceConfig struct {
 // (padded with empty strings) and are dropped before any address.
 func (o *object) config() *ifaceConfig {
 	c := &ifaceConfig{vals: map[string][]string{}}
-	for _, ov := range o.opts {
-		k := ov.key
+	o.options(func(k, value string, _ *Option) {
 		list := c.vals[k]
 		switch k {
 		case "scope", "netmask", "broadcast", "preferred-lifetime":
 			addrs := c.vals["address"]
 			if len(addrs) == 0 {
-				continue
+				return
 			}
 			for i := 0; i < len(addrs)-len(list)-1; i++ {
 				list = append(list, "")
@@ -297,8 +297,8 @@ func (o *object) config() *ifaceConfig {
 		if _, seen := c.vals[k]; !seen {
 			c.keys = append(c.keys, k)
 		}
-		c.vals[k] = append(list, ov.value)
-	}
+		c.vals[k] = append(list, value)
+	})
 	return c
 }
 
@@ -321,6 +321,18 @@ func (o *object) same(p *object) bool {
 	return true
 }
 
+// slab hands out pointers into large blocks, to allocate many small
+// values at once.
+type slab[T any] struct{ buf []T }
+
+func (s *slab[T]) new() *T {
+	if len(s.buf) == cap(s.buf) {
+		s.buf = make([]T, 0, 256)
+	}
+	s.buf = s.buf[:len(s.buf)+1]
+	return &s.buf[len(s.buf)-1]
+}
+
 // group is an interface's objects in file order, duplicates dropped.
 type group struct {
 	name    string
@@ -332,11 +344,13 @@ type group struct {
 // dropping exact duplicates of the first object as ifupdown2 does.
 func (r *reading) groups() []*group {
 	var out []*group
-	idx := map[string]*group{}
+	idx := make(map[string]*group, len(r.objs))
+	var gs slab[group]
 	for _, o := range r.objs {
 		g := idx[o.name]
 		if g == nil {
-			g = &group{name: o.name}
+			g = gs.new()
+			g.name = o.name
 			idx[o.name] = g
 			out = append(out, g)
 			g.objs = append(g.objs, o)

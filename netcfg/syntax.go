@@ -47,6 +47,8 @@ type File struct {
 	Name string
 	// Stmts are the top-level statements in file order.
 	Stmts []Stmt
+
+	lf bool // written with "\n" line ends (after Canonical)
 }
 
 // MarshalText encodes the position as [Pos.String] does.
@@ -64,15 +66,12 @@ type Stmt interface {
 type node struct {
 	pos Pos
 	// raw is the exact text of the physical lines of the statement's own
-	// line, terminators included; empty for a node made by an edit.
+	// line, terminators included; empty for a node made by an edit (or
+	// laid out anew by Canonical).
 	raw string
-	// eol is the terminator of the node's last physical line.
-	eol string
-	// indent is the leading blank of the first physical line.
+	// indent is the indentation of a node without raw text; a node with
+	// raw text keeps the raw text's.
 	indent string
-	// orig is what the node's fields formatted to when parsed; a node
-	// whose fields still format to it is written as raw.
-	orig string
 }
 
 func (n *node) stmtNode() *node { return n }
@@ -96,8 +95,6 @@ type Auto struct {
 	// Names are the interfaces listed; "all" in an auto line marks every
 	// stanza that follows.
 	Names []string
-
-	sep string // the blank between words in the original
 }
 
 // Class returns the allow class ("hotplug" for "allow-hotplug"), or ""
@@ -167,8 +164,6 @@ type Stanza struct {
 	// lines between them, up to its last option. Comments after the last
 	// option belong to the file, before the next statement.
 	Body []Entry
-
-	sep string
 }
 
 // Entry is a line of a stanza's body: [*Option], [*Comment] or [*BadLine].
@@ -186,8 +181,6 @@ type Option struct {
 	Value string
 	// Template is true when the line looks like template code.
 	Template bool
-
-	sep string
 }
 
 // NormKey returns the key as ifupdown2 reads it, with "_" turned into "-".
@@ -261,11 +254,11 @@ func (s *Stanza) Set(key, value string) {
 // Add appends an option line after the stanza's last option, indented like
 // the option before it (a tab in an empty stanza, as Proxmox VE writes).
 func (s *Stanza) Add(key, value string) *Option {
-	o := &Option{Key: key, Value: value, sep: " "}
+	o := &Option{Key: key, Value: value}
 	o.indent = "\t"
 	for i := len(s.Body) - 1; i >= 0; i-- {
 		if p, ok := s.Body[i].(*Option); ok {
-			o.indent = p.indent
+			o.indent = p.indentOf()
 			break
 		}
 	}

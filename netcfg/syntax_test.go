@@ -131,3 +131,12 @@ func TestContinuation(t *testing.T) {
 		t.Errorf("no backslash warning: %v", fs)
 	}
 }
+
+func TestSplitWords(t *testing.T) {
+	for _, s := range []string{"", "a", "a b", "a  b\tc", "a \v", "iface eth0 inet static extra more words", "\u00a0x y\u2003", "a\x1cb"} {
+		var buf [2]string
+		if got, want := splitWords(s, buf[:0]), pySplit(s, -1); !cmp.Equal(got, want) {
+			t.Errorf("splitWords(%q) = %q, pySplit = %q", s, got, want)
+		}
+	}
+}

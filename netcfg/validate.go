@@ -287,13 +287,14 @@ func (v *validator) reading() {
 		for _, d := range g.dropped {
 			v.add(SeverityWarning, d.stanza.pos, g.name, "duplicate-stanza", ErrIgnored, "iface %s repeats the stanza at line %d exactly; ifupdown2 ignores it", g.name, g.objs[0].stanza.pos.Line)
 		}
-		seen := map[string]Pos{}
-		for _, o := range g.objs {
+		for j, o := range g.objs {
 			for _, fam := range o.families {
-				if p, dup := seen[fam]; dup && o.stanza.pos != p {
-					v.add(SeverityWarning, o.stanza.pos, g.name, "family-repeated", ErrIgnored, "second %s stanza for %s (first at line %d): ifupdown2 merges their options", fam, g.name, p.Line)
+				for _, prev := range g.objs[:j] {
+					if slices.Contains(prev.families, fam) && prev.stanza.pos != o.stanza.pos {
+						v.add(SeverityWarning, o.stanza.pos, g.name, "family-repeated", ErrIgnored, "second %s stanza for %s (first at line %d): ifupdown2 merges their options", fam, g.name, prev.stanza.pos.Line)
+						break
+					}
 				}
-				seen[fam] = o.stanza.pos
 			}
 		}
 	}
@@ -314,7 +315,7 @@ func (v *validator) sourceDirStanzas(pos Pos, count *int) {
 }
 
 func (v *validator) iface(i *Interface) {
-	nm := ParseName(i.Name)
+	nm := parseName(i.Name, false)
 	if err := CheckName(i.Name); err != nil && len(i.Name) <= maxNameLen {
 		v.add(SeverityError, i.Pos, i.Name, "name", ErrName, "iface %s: %v", i.Name, errors.Unwrap(err))
 	}
@@ -516,7 +517,7 @@ func (v *validator) exists(name string) bool {
 	if v.n.Interface(name) != nil {
 		return true
 	}
-	nm := ParseName(name)
+	nm := parseName(name, false)
 	switch nm.Kind {
 	case KindPhysical:
 		return true
