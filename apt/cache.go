@@ -113,13 +113,14 @@ func scanList(fsys *rootfs.FS, l *PackageList, want func(name []byte) bool) ([]r
 	defer r.Close()
 	var out []record
 	pr := newParagraphReader(r)
+	pr.noLines = true
 	for {
-		par, line, err := pr.next()
+		par, _, err := pr.next()
 		if err == io.EOF {
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", l.Path, line, err)
+			return nil, fmt.Errorf("%s: %w", l.Path, err)
 		}
 		name, ok := packageName(par)
 		if !ok || !want(name) {

@@ -18,6 +18,9 @@ type paragraphReader struct {
 	eof   bool
 	cr    bool // a carriage return was seen: use the slow separator search
 	line  int  // line number of buf[start]
+	// noLines skips line counting, an extra pass over the data that
+	// package lists do not need.
+	noLines bool
 }
 
 func newParagraphReader(r io.Reader) *paragraphReader {
@@ -54,7 +57,9 @@ func (p *paragraphReader) next() ([]byte, int, error) {
 			if i := p.paragraphEnd(data); i >= 0 {
 				par := data[:i]
 				line := p.line
-				p.line += bytes.Count(par, []byte{'\n'}) + 1
+				if !p.noLines {
+					p.line += bytes.Count(par, []byte{'\n'}) + 1
+				}
 				p.start += i + 1
 				return par, line, nil
 			}
