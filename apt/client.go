@@ -35,8 +35,9 @@ type Client struct {
 	run runner.Runner
 	cfg Config
 
-	mu   sync.Mutex
-	arch []string // native first, once known
+	mu       sync.Mutex
+	arch     []string // native first, once known
+	keyrings map[string]cachedKeyring
 }
 
 // New returns a client for cfg (nil means defaults).

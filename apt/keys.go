@@ -3,6 +3,7 @@ package apt
 import (
 	"bytes"
 	"crypto/md5"
+	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
@@ -213,21 +214,17 @@ func describeKey(e *openpgp.Entity) Key {
 // TrustedKeyrings reads the keyrings APT trusts for every repository
 // without Signed-By: the legacy /etc/apt/trusted.gpg and the ".gpg" and
 // ".asc" files of /etc/apt/trusted.gpg.d. Files that fail to parse are
-// returned as errors next to the others.
+// returned as errors next to the others. The client keeps parsed keyrings
+// until their files change, so the results are shared: do not modify them.
 func (c *Client) TrustedKeyrings() ([]*Keyring, []error) {
 	var out []*Keyring
 	var errs []error
 	add := func(name string) {
-		data, err := c.fs.ReadFile(name)
+		kr, err := c.readKeyring(name)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
 			}
-			return
-		}
-		kr, err := ParseKeyring(name, data)
-		if err != nil {
-			errs = append(errs, err)
 			return
 		}
 		out = append(out, kr)
@@ -244,6 +241,39 @@ func (c *Client) TrustedKeyrings() ([]*Keyring, []error) {
 		}
 	}
 	return out, errs
+}
+
+// readKeyring reads and parses a keyring file. Parsing checks every
+// self-signature, which costs far more than reading, so parsed keyrings
+// are kept by path and content digest: a changed file is parsed again.
+func (c *Client) readKeyring(name string) (*Keyring, error) {
+	data, err := c.fs.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	d := sha256.Sum256(data)
+	c.mu.Lock()
+	kc, ok := c.keyrings[name]
+	c.mu.Unlock()
+	if ok && kc.digest == d {
+		return kc.kr, nil
+	}
+	kr, err := ParseKeyring(name, data)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.keyrings == nil {
+		c.keyrings = map[string]cachedKeyring{}
+	}
+	c.keyrings[name] = cachedKeyring{d, kr}
+	c.mu.Unlock()
+	return kr, nil
+}
+
+type cachedKeyring struct {
+	digest [sha256.Size]byte
+	kr     *Keyring
 }
 
 // keyringPartName applies APT's rules for trusted.gpg.d names.
@@ -289,13 +319,9 @@ func (c *Client) entryKeyrings(e *Entry, trusted []*Keyring, errs []error) ([]*K
 	var out []*Keyring
 	for _, ref := range refs {
 		if strings.HasPrefix(ref, "/") {
-			data, err := c.fs.ReadFile(ref)
+			kr, err := c.readKeyring(ref)
 			if err != nil {
 				return nil, fmt.Errorf("%s: Signed-By: %w", e.Pos(), err)
-			}
-			kr, err := ParseKeyring(ref, data)
-			if err != nil {
-				return nil, err
 			}
 			out = append(out, kr)
 			continue
