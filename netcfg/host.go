@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hostadm/hostadm/internal/rootfs"
+	"github.com/hostadm/hostadm/sysctl"
 )
 
 // ErrConflict marks a write refused because the file changed since it was
@@ -406,4 +407,51 @@ func (h *Host) RunningNamingScheme() (string, bool, error) {
 	}
 	v, ok := NamingScheme(s)
 	return v, ok, nil
+}
+
+// IPv6File is where [Host.SetIPv6] writes the admin guide's snippet.
+const IPv6File = "/etc/sysctl.d/disable-ipv6.conf"
+
+// ipv6Params are the parameters of the guide's snippet.
+var ipv6Params = []string{"net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.default.disable_ipv6"}
+
+// SetIPv6 disables IPv6 on the node the way the admin guide shows (a
+// sysctl.d snippet setting net.ipv6.conf.all.disable_ipv6 and
+// net.ipv6.conf.default.disable_ipv6 to 1), or with enable removes those
+// settings from the snippet again. file "" means [IPv6File]; the edit is
+// lossless, locked and atomic. With now, the running kernel is changed
+// too. It returns where each parameter is decided at boot: another file
+// applied later may override the snippet.
+func (h *Host) SetIPv6(ctx context.Context, file string, enable, now bool) ([]sysctl.Setting, error) {
+	if file == "" {
+		file = IPv6File
+	}
+	sc, err := sysctl.New(&sysctl.Config{Root: h.fs.Dir()})
+	if err != nil {
+		return nil, err
+	}
+	defer sc.Close()
+	var out []sysctl.Setting
+	for _, p := range ipv6Params {
+		var st sysctl.Setting
+		if enable {
+			st, _, err = sc.Unpersist(ctx, file, p)
+		} else {
+			st, err = sc.Persist(ctx, file, p, "1")
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, st)
+		if now {
+			v := "1"
+			if enable {
+				v = "0"
+			}
+			if err := sc.Set(p, v); err != nil {
+				return out, err
+			}
+		}
+	}
+	return out, nil
 }

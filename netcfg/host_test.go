@@ -288,3 +288,28 @@ func TestUnifiedDiff(t *testing.T) {
 		t.Errorf("equal inputs give %q", d)
 	}
 }
+
+func TestSetIPv6(t *testing.T) {
+	ctx := context.Background()
+	h, root := hostFixture(t)
+	copyTree(t, "../testdata/pve8/proc/sys", filepath.Join(root, "proc/sys"))
+	st, err := h.SetIPv6(ctx, "", false, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) != 2 || st[0].File != IPv6File || st[1].Value != "1" {
+		t.Errorf("settings = %+v", st)
+	}
+	if got := mustReadFile(t, filepath.Join(root, IPv6File)); got != mustReadFile(t, "testdata/spec/disable-ipv6.conf") {
+		t.Errorf("snippet = %q", got)
+	}
+	if got := mustReadFile(t, filepath.Join(root, "proc/sys/net/ipv6/conf/all/disable_ipv6")); got != "1\n" {
+		t.Errorf("runtime = %q", got)
+	}
+	if _, err := h.SetIPv6(ctx, "", true, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustReadFile(t, filepath.Join(root, IPv6File)); got != "" {
+		t.Errorf("after enabling: %q", got)
+	}
+}

@@ -21,7 +21,7 @@ var netCmd = &Command{
 	Summary: "network configuration: /etc/network/interfaces, staging, names, link files",
 	Sub: []*Command{
 		netCheckCmd(), netFmtCmd(), netShowCmd(), netQueryCmd(), netDiffCmd(), netRevertCmd(),
-		netLinkNameCmd(), netLinkFilesCmd(), netPinNameCmd(), netSetupCmd(),
+		netLinkNameCmd(), netLinkFilesCmd(), netPinNameCmd(), netSetupCmd(), netIPv6Cmd(),
 	},
 }
 
@@ -754,6 +754,50 @@ the guide prints it. JSON output: {"text", "findings", "staged"}.`,
 			}
 			if netcfg.HasErrors(findings) {
 				return ErrFindings
+			}
+			return nil
+		},
+	}
+}
+
+func netIPv6Cmd() *Command {
+	var now bool
+	var file string
+	return &Command{
+		Name: "ipv6", Args: "disable|enable", Summary: "disable IPv6 on the node with the admin guide's sysctl snippet, or undo it",
+		Help: `disable writes net.ipv6.conf.all.disable_ipv6 = 1 and
+net.ipv6.conf.default.disable_ipv6 = 1 to /etc/sysctl.d/disable-ipv6.conf
+(losslessly, atomically); enable removes them. --now also changes the
+running kernel. The guide recommends leaving IPv6 at its defaults.
+
+Text output: where each parameter is decided at boot. JSON output:
+{"settings": [{"name", "value", "file", "line", "overrides"}]}.`,
+		Flags: func(fl *flag.FlagSet) {
+			fl.BoolVar(&now, "now", false, "change the running kernel too")
+			fl.StringVar(&file, "file", netcfg.IPv6File, "the sysctl.d `FILE`")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 || (args[0] != "disable" && args[0] != "enable") {
+				return usagef("net ipv6: want disable or enable")
+			}
+			h, err := netHost(env)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			st, err := h.SetIPv6(ctx, file, args[0] == "enable", now)
+			if err != nil {
+				return err
+			}
+			if env.JSON {
+				return env.PrintJSON(map[string]any{"settings": st})
+			}
+			for _, x := range st {
+				if x.File == "" {
+					fmt.Fprintln(env.Stdout, "no file sets IPv6 parameters: the kernel default (enabled) applies")
+					break
+				}
+				fmt.Fprintf(env.Stdout, "%s = %s (%s:%d)\n", x.Name, x.Value, x.File, x.Line)
 			}
 			return nil
 		},

@@ -169,3 +169,17 @@ func TestNetFmtAndPin(t *testing.T) {
 		t.Errorf("link-files: %s", out)
 	}
 }
+
+func TestNetIPv6(t *testing.T) {
+	root := copyFixture(t)
+	out, stderr, code := runAdm(t, "--root", root, "net", "ipv6", "disable", "--now")
+	if code != 0 || !strings.Contains(out, "net.ipv6.conf.default.disable_ipv6 = 1 (/etc/sysctl.d/disable-ipv6.conf:2)") {
+		t.Fatalf("exit %d: %s%s", code, out, stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "proc/sys/net/ipv6/conf/default/disable_ipv6")); string(b) != "1\n" {
+		t.Errorf("runtime value %q", b)
+	}
+	if _, _, code := runAdm(t, "--root", root, "net", "ipv6", "enable"); code != 0 {
+		t.Errorf("enable: exit %d", code)
+	}
+}
