@@ -38,6 +38,15 @@ func checkSMART(ctx context.Context, e *env, s *Section) {
 		s.Info("disks", "", "no disks in /sys/block")
 		return
 	}
+	var names []string
+	for _, d := range disks {
+		names = append(names, fmt.Sprintf("%s (%s, %s)", d.Path, strings.TrimSpace(d.Vendor+" "+d.Model), bytesIEC(d.Size)))
+	}
+	noun := "disks"
+	if len(disks) == 1 {
+		noun = "disk"
+	}
+	s.OK("disks", "%d %s: %s", len(disks), noun, strings.Join(names, ", "))
 	for _, d := range disks {
 		switch {
 		case d.RAID:

@@ -34,6 +34,7 @@ func TestSMARTArea(t *testing.T) {
 	for check, want := range map[string]string{
 		"smart.smartd-conf": "smartd scans all disks (DEVICESCAN), mails root",
 		"smart.smartd":      "smartd is enabled at boot",
+		"smart.disks":       "1 disk: /dev/sda (SAMSUNG MZ7LH480, 465.8 GiB)",
 	} {
 		if f := got[check]; !strings.Contains(f.Summary, want) || f.Severity != OK {
 			t.Errorf("%s = %+v, want ok %q", check, f, want)
