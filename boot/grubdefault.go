@@ -242,7 +242,7 @@ func (g *GrubDefaults) Set(key, value string) {
 	g.lines = append(g.lines, grubLine{text: text, nl: true, key: key, valueStart: len(key) + 1, valueEnd: len(text), line: line})
 }
 
-// SetRaw replaces the value source text of the assignment on line
+// setLine replaces the value source text of the assignment on line
 // (as returned by Assignments) with value quoted as Set does, keeping
 // $VAR references that the caller left in value.
 func (g *GrubDefaults) setLine(line int, value string) bool {

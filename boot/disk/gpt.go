@@ -11,9 +11,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/diskfs/go-diskfs/partition/gpt"
+	"github.com/hostadm/hostadm/boot/internal/diskfsio"
 )
 
 // Partition type GUIDs found on Proxmox VE hosts, with their gdisk codes.
@@ -414,7 +414,7 @@ func Decode(r io.ReaderAt, size int64, sectorSize int) (*Table, error) {
 	if sectorSize != 512 && sectorSize != 4096 {
 		return nil, fmt.Errorf("%w: sector size %d", ErrInvalid, sectorSize)
 	}
-	f := &readerFile{r: r, size: size}
+	f := diskfsio.New(r, nil, size)
 	gt, err := gpt.Read(f, sectorSize, sectorSize)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoTable, err)
@@ -478,7 +478,7 @@ func Encode(w WriterAtReaderAt, t *Table) error {
 			Attributes: p.Attributes,
 		})
 	}
-	f := &readerFile{r: w, w: w, size: t.Bytes(t.Sectors)}
+	f := diskfsio.New(w, w, t.Bytes(t.Sectors))
 	if err := gt.Write(f, t.Bytes(t.Sectors)); err != nil {
 		return fmt.Errorf("write GPT: %w", err)
 	}
@@ -653,56 +653,6 @@ func cmpU64(a, b uint64) int {
 	}
 	return 0
 }
-
-// readerFile adapts an io.ReaderAt (and io.WriterAt) to go-diskfs's
-// backend.File.
-type readerFile struct {
-	r    io.ReaderAt
-	w    io.WriterAt
-	size int64
-	off  int64
-}
-
-func (f *readerFile) Stat() (os.FileInfo, error) { return sizeInfo(f.size), nil }
-func (f *readerFile) Read(p []byte) (int, error) {
-	n, err := f.r.ReadAt(p, f.off)
-	f.off += int64(n)
-	return n, err
-}
-func (f *readerFile) ReadAt(p []byte, off int64) (int, error) { return f.r.ReadAt(p, off) }
-func (f *readerFile) WriteAt(p []byte, off int64) (int, error) {
-	if f.w == nil {
-		return 0, errors.New("read-only")
-	}
-	return f.w.WriteAt(p, off)
-}
-func (f *readerFile) Seek(off int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-		f.off = off
-	case io.SeekCurrent:
-		f.off += off
-	case io.SeekEnd:
-		f.off = f.size + off
-	}
-	return f.off, nil
-}
-func (f *readerFile) Close() error { return nil }
-func (f *readerFile) Sync() error {
-	if s, ok := f.w.(interface{ Sync() error }); ok {
-		return s.Sync()
-	}
-	return nil
-}
-
-type sizeInfo int64
-
-func (s sizeInfo) Name() string       { return "disk" }
-func (s sizeInfo) Size() int64        { return int64(s) }
-func (s sizeInfo) Mode() os.FileMode  { return 0o600 }
-func (s sizeInfo) ModTime() time.Time { return time.Time{} }
-func (s sizeInfo) IsDir() bool        { return false }
-func (s sizeInfo) Sys() any           { return nil }
 
 // SetPartitionType changes the type of one partition of a disk
 // (`sgdisk -t NUMBER:TYPE DISK`). Only the entry's type changes, so the

@@ -5,15 +5,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	iofs "io/fs"
 	"os"
 	"path"
 	"strings"
 	"time"
 
-	"github.com/diskfs/go-diskfs/backend"
 	"github.com/diskfs/go-diskfs/filesystem/fat32"
+	"github.com/hostadm/hostadm/boot/internal/diskfsio"
 )
 
 // FormatOptions tune Format.
@@ -46,7 +45,7 @@ func Format(dev Device, size int64, opts *FormatOptions) error {
 	if _, err := dev.WriteAt(make([]byte, 64<<10), 0); err != nil {
 		return fmt.Errorf("clear boot sectors: %w", err)
 	}
-	st := &storage{dev: dev, size: size}
+	st := diskfsio.New(dev, dev, size)
 	if _, err := fat32.Create(st, size, 0, 512, strings.ToUpper(o.Label), true); err != nil {
 		return fmt.Errorf("create FAT32: %w", err)
 	}
@@ -98,7 +97,7 @@ func Open(dev Device, size int64, hiddenSectors uint32) (*FS, error) {
 			return nil, fmt.Errorf("repair %q: %w", rep.Problems, err)
 		}
 	}
-	f, err := fat32.Read(&storage{dev: dev, size: size}, size, 0, 512)
+	f, err := fat32.Read(diskfsio.New(dev, dev, size), size, 0, 512)
 	if err != nil {
 		return nil, fmt.Errorf("read FAT32: %w", err)
 	}
@@ -278,53 +277,6 @@ func (f *FS) RemoveAll(name string) error {
 	}
 	return f.Remove(name)
 }
-
-// storage adapts a Device to go-diskfs's backend.Storage.
-type storage struct {
-	dev  Device
-	size int64
-	off  int64
-}
-
-var _ backend.Storage = (*storage)(nil)
-
-func (s *storage) Stat() (iofs.FileInfo, error) { return sizeInfo(s.size), nil }
-func (s *storage) Read(p []byte) (int, error) {
-	n, err := s.dev.ReadAt(p, s.off)
-	s.off += int64(n)
-	return n, err
-}
-func (s *storage) ReadAt(p []byte, off int64) (int, error) { return s.dev.ReadAt(p, off) }
-func (s *storage) WriteAt(p []byte, off int64) (int, error) {
-	if off+int64(len(p)) > s.size {
-		return 0, fmt.Errorf("write at %d+%d beyond the file system's %d bytes", off, len(p), s.size)
-	}
-	return s.dev.WriteAt(p, off)
-}
-func (s *storage) Seek(off int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-		s.off = off
-	case io.SeekCurrent:
-		s.off += off
-	case io.SeekEnd:
-		s.off = s.size + off
-	}
-	return s.off, nil
-}
-func (s *storage) Close() error                            { return nil }
-func (s *storage) Sys() (*os.File, error)                  { return nil, errors.ErrUnsupported }
-func (s *storage) Writable() (backend.WritableFile, error) { return s, nil }
-func (s *storage) Path() string                            { return "" }
-
-type sizeInfo int64
-
-func (s sizeInfo) Name() string        { return "fat" }
-func (s sizeInfo) Size() int64         { return int64(s) }
-func (s sizeInfo) Mode() iofs.FileMode { return 0o600 }
-func (s sizeInfo) ModTime() time.Time  { return time.Time{} }
-func (s sizeInfo) IsDir() bool         { return false }
-func (s sizeInfo) Sys() any            { return nil }
 
 type rootInfo struct{}
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/diskfs/go-diskfs/filesystem/fat32"
+	"github.com/hostadm/hostadm/boot/internal/diskfsio"
 	"github.com/hostadm/hostadm/internal/testenv"
 )
 
@@ -160,7 +161,7 @@ func TestDefects(t *testing.T) {
 			if err := Format(f, espSize, &FormatOptions{HiddenSectors: 2048}); err != nil {
 				t.Fatal(err)
 			}
-			raw, err := fat32.Read(&storage{dev: f, size: espSize}, espSize, 0, 512)
+			raw, err := fat32.Read(diskfsio.New(f, f, espSize), espSize, 0, 512)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,7 +187,7 @@ func TestDefects(t *testing.T) {
 
 func TestHiddenSectors(t *testing.T) {
 	f := imageFile(t, espSize)
-	st := &storage{dev: f, size: espSize}
+	st := diskfsio.New(f, f, espSize)
 	if _, err := fat32.Create(st, espSize, 0, 512, "", false); err != nil {
 		t.Fatal(err)
 	}
