@@ -123,6 +123,10 @@ type Interface struct {
 	Unknown []Attr `json:"unknown,omitempty"`
 	// Pos is the position of the first stanza's header.
 	Pos Pos `json:"pos"`
+
+	// Room for the common case of one stanza, saving allocations.
+	famBuf    [1]FamilyMethod
+	stanzaBuf [1]*Stanza
 }
 
 // FamilyMethod is a stanza's address family and method. Family is empty
@@ -397,7 +401,7 @@ func (n *Network) build(g *group) *Interface {
 		count += len(o.stanza.Body)
 	}
 	i.Attrs = make([]Attr, 0, count)
-	i.Families = make([]FamilyMethod, 0, len(g.objs))
+	i.Families, i.Stanzas = i.famBuf[:0], i.stanzaBuf[:0]
 	for _, o := range g.objs {
 		i.Auto = i.Auto || o.auto
 		for _, c := range o.classes {
@@ -606,20 +610,22 @@ func ParseBool(s string) (bool, error) {
 	return false, errorf(ErrValue, "%q is not yes or no", s)
 }
 
-func (n *Network) boolAttr(i *Interface, key string) (*bool, Pos) {
+// boolAttr returns the last value of a boolean attribute and whether it
+// is set and valid.
+func (n *Network) boolAttr(i *Interface, key string) (bool, bool) {
 	for j := len(i.Attrs) - 1; j >= 0; j-- {
-		a := i.Attrs[j]
+		a := &i.Attrs[j]
 		if a.Key != key {
 			continue
 		}
 		b, err := ParseBool(a.Value)
 		if err != nil {
 			n.issue(a.Pos, i.Name, key, fmt.Errorf("%s: %w", key, err))
-			return nil, a.Pos
+			return false, false
 		}
-		return &b, a.Pos
+		return b, true
 	}
-	return nil, Pos{}
+	return false, false
 }
 
 func (n *Network) intAttr(i *Interface, key string) *int {
@@ -643,7 +649,9 @@ func (n *Network) bridge(i *Interface) *Bridge {
 	if v, ok := i.Get("bridge-ports"); ok {
 		b.Ports = list(v)
 	}
-	b.STP, _ = n.boolAttr(i, "bridge-stp")
+	if v, ok := n.boolAttr(i, "bridge-stp"); ok {
+		b.STP = &v
+	}
 	for j := len(i.Attrs) - 1; j >= 0; j-- {
 		if a := i.Attrs[j]; a.Key == "bridge-fd" {
 			v, err := strconv.ParseFloat(a.Value, 64)
@@ -655,12 +663,8 @@ func (n *Network) bridge(i *Interface) *Bridge {
 			break
 		}
 	}
-	if v, _ := n.boolAttr(i, "bridge-vlan-aware"); v != nil {
-		b.VLANAware = *v
-	}
-	if v, _ := n.boolAttr(i, "bridge-disable-mac-learning"); v != nil {
-		b.DisableMACLearning = *v
-	}
+	b.VLANAware, _ = n.boolAttr(i, "bridge-vlan-aware")
+	b.DisableMACLearning, _ = n.boolAttr(i, "bridge-disable-mac-learning")
 	if v := n.intAttr(i, "bridge-pvid"); v != nil {
 		b.PVID = *v
 	}

@@ -116,6 +116,7 @@ type parser struct {
 	errs    ErrorList
 
 	options  slab[Option]
+	autos    slab[Auto]
 	comments slab[Comment]
 	stanzas  slab[Stanza]
 }
@@ -252,7 +253,9 @@ func (p *parser) auto(u *unit, words []string) {
 		p.f.Stmts = append(p.f.Stmts, &BadLine{node: n, Text: u.text, Err: err})
 		return
 	}
-	p.f.Stmts = append(p.f.Stmts, &Auto{node: n, Keyword: kw, Names: slices.Clone(names)})
+	a := p.autos.new()
+	*a = Auto{node: n, Keyword: kw, Names: slices.Clone(names)}
+	p.f.Stmts = append(p.f.Stmts, a)
 }
 
 func (p *parser) stanza(u *unit, words []string) {

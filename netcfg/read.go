@@ -338,6 +338,7 @@ type group struct {
 	name    string
 	objs    []*object
 	dropped []*object // exact duplicates, which ifupdown2 ignores
+	buf     [1]*object
 }
 
 // groups collects the objects by name in order of first appearance,
@@ -351,6 +352,7 @@ func (r *reading) groups() []*group {
 		if g == nil {
 			g = gs.new()
 			g.name = o.name
+			g.objs = g.buf[:0]
 			idx[o.name] = g
 			out = append(out, g)
 			g.objs = append(g.objs, o)

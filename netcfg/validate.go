@@ -257,10 +257,6 @@ func (v *validator) reading() {
 		}
 	}
 	// auto and allow lines after the stanza they name.
-	first := map[string]Pos{}
-	for _, g := range v.n.groups {
-		first[g.name] = g.objs[0].stanza.pos
-	}
 	for _, f := range v.n.File.Files() {
 		for _, st := range f.Stmts {
 			a, ok := st.(*Auto)
@@ -276,9 +272,9 @@ func (v *validator) reading() {
 						v.add(SeverityWarning, a.pos, name, "auto-undefined", ErrIgnored, "%s %s: no stanza configures %s", a.Keyword, name, name)
 					}
 				case a.Keyword == "auto" && !i.Auto:
-					v.add(SeverityError, a.pos, name, "auto-after-stanza", ErrIgnored, "auto %s comes after the stanza at line %d: ifupdown2 ignores it and does not bring %s up (move the line above the stanza)", name, first[name].Line, name)
+					v.add(SeverityError, a.pos, name, "auto-after-stanza", ErrIgnored, "auto %s comes after the stanza at line %d: ifupdown2 ignores it and does not bring %s up (move the line above the stanza)", name, i.Pos.Line, name)
 				case a.Keyword != "auto" && !slices.Contains(i.Classes, a.Class()):
-					v.add(SeverityError, a.pos, name, "auto-after-stanza", ErrIgnored, "%s %s comes after the stanza at line %d: ifupdown2 ignores it (move the line above the stanza)", a.Keyword, name, first[name].Line)
+					v.add(SeverityError, a.pos, name, "auto-after-stanza", ErrIgnored, "%s %s comes after the stanza at line %d: ifupdown2 ignores it (move the line above the stanza)", a.Keyword, name, i.Pos.Line)
 				}
 			}
 		}
