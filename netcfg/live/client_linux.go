@@ -41,7 +41,10 @@ func newKernel(cfg *Config) (kernel, error) {
 	case fd > 0:
 		k.path = fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), fd)
 	}
-	conn, err := netlink.Dial(unix.NETLINK_ROUTE, &netlink.Config{NetNS: fd, Strict: true})
+	// A 32 KiB receive buffer, as iproute2 uses: the kernel sizes dump
+	// messages by the buffers it sees, so that a dump of thousands of
+	// links takes a few dozen reads instead of thousands.
+	conn, err := netlink.Dial(unix.NETLINK_ROUTE, &netlink.Config{NetNS: fd, Strict: true, MessageBufferSize: 32 << 10})
 	if err != nil {
 		if k.nsfd >= 0 {
 			unix.Close(k.nsfd)
@@ -869,8 +872,10 @@ func lookup(m map[uint8]string, s string, def uint8) uint8 {
 func (k *nl) routes(ctx context.Context, byIndex map[int]string) ([]Route, error) {
 	var out []Route
 	for _, family := range []uint8{unix.AF_INET, unix.AF_INET6} {
+		// With strict checking the kernel filters the dump by table.
 		h := make([]byte, unix.SizeofRtMsg)
 		h[0] = family
+		h[4] = unix.RT_TABLE_MAIN
 		msgs, err := k.execute(ctx, unix.RTM_GETROUTE, netlink.Dump, h)
 		if err != nil {
 			return nil, opError("dump routes", err)

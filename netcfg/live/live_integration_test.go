@@ -4,7 +4,6 @@ package live
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/netip"
@@ -16,88 +15,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/hostadm/hostadm/internal/testenv"
 	"github.com/hostadm/hostadm/netcfg"
 )
-
-// nsClient returns a client for a fresh namespace with lo up.
-func nsClient(t *testing.T) (*Client, *testenv.NetNS) {
-	t.Helper()
-	ns := testenv.NewNetNS(t)
-	c, err := New(&Config{NetNSFD: ns.FD()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.SetUp(context.Background(), "lo", true); err != nil {
-		t.Fatal(err)
-	}
-	return c, ns
-}
-
-// network parses an interfaces file.
-func network(t *testing.T, text string) *netcfg.Network {
-	t.Helper()
-	f, err := netcfg.Parse("/etc/network/interfaces", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return netcfg.NewNetwork(f)
-}
-
-// veth makes a veth pair standing in for a physical NIC.
-func veth(t *testing.T, c *Client, name, peer string) {
-	t.Helper()
-	if err := c.Create(context.Background(), &Link{Name: name, Kind: "veth", Parent: peer}, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// ipJSON runs ip -j in the namespace.
-func ipJSON(t *testing.T, ns *testenv.NetNS, v any, args ...string) {
-	t.Helper()
-	out, err := exec.Command("ip", append([]string{"-n", ns.Name, "-j"}, args...)...).Output()
-	if err != nil {
-		t.Fatalf("ip %s: %v", strings.Join(args, " "), err)
-	}
-	if err := json.Unmarshal(out, v); err != nil {
-		t.Fatalf("ip %s: %v", strings.Join(args, " "), err)
-	}
-}
-
-// stateOpts compare states field by field: by name, not by index, and
-// without the operational state, which the kernel settles on its own
-// time.
-var stateOpts = cmp.Options{
-	cmpopts.IgnoreFields(Link{}, "Index", "OperState", "Carrier"),
-	cmpopts.EquateEmpty(),
-	cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }),
-	cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
-}
-
-// sameState waits until the namespace's state equals want (routes and
-// IPv6 addresses settle asynchronously) and fails with the difference.
-func sameState(t *testing.T, c *Client, want *State) {
-	t.Helper()
-	var names []string
-	for k := range want.Sysctls {
-		names = append(names, k)
-	}
-	var diff string
-	for range 50 {
-		got, err := c.State(context.Background(), names...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff = cmp.Diff(want, got, stateOpts); diff == "" {
-			return
-		}
-		time.Sleep(40 * time.Millisecond)
-	}
-	t.Errorf("state mismatch (-want +got):\n%s", diff)
-}
 
 func TestLinksMatchIP(t *testing.T) {
 	testenv.RequireTool(t, "ip")
@@ -175,13 +96,6 @@ func TestLinksMatchIP(t *testing.T) {
 			}
 		}
 	}
-}
-
-func boolNum(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 const bridgeFile = `auto lo
@@ -331,23 +245,6 @@ iface vmbr0 inet static
 	if l, _ := c.Link(ctx, "ens18"); l.Port == nil || !l.Port.Learning {
 		t.Errorf("ens18 learning not back on: %+v", l.Port)
 	}
-}
-
-// nsName finds the name of the client's namespace under /run/netns.
-func nsName(t *testing.T, c *Client) string {
-	t.Helper()
-	want, err := os.Stat(c.k.nsPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ents, _ := os.ReadDir("/run/netns")
-	for _, e := range ents {
-		if fi, err := os.Stat(filepath.Join("/run/netns", e.Name())); err == nil && os.SameFile(fi, want) {
-			return e.Name()
-		}
-	}
-	t.Fatal("namespace has no name")
-	return ""
 }
 
 // prepared gives a namespace some state an apply changes: a bridge with

@@ -625,6 +625,40 @@ type planner struct {
 	gone map[string]bool
 	// released are links a step takes out of their master.
 	released map[string]bool
+	// indexes of cur by link name.
+	addrsBy   map[string][]Address
+	routesBy  map[string][]Route
+	vlansBy   map[string][]VLANEntry
+	membersBy map[string][]*Link
+	linkBy    map[string]*Link
+}
+
+// link returns the current link called name, or nil.
+func (p *planner) link(name string) *Link { return p.linkBy[name] }
+
+func (p *planner) index() {
+	p.linkBy = make(map[string]*Link, len(p.cur.Links))
+	for i := range p.cur.Links {
+		p.linkBy[p.cur.Links[i].Name] = &p.cur.Links[i]
+	}
+	p.addrsBy = map[string][]Address{}
+	for _, a := range p.cur.Addresses {
+		p.addrsBy[a.Link] = append(p.addrsBy[a.Link], a)
+	}
+	p.routesBy = map[string][]Route{}
+	for _, r := range p.cur.Routes {
+		p.routesBy[r.Link] = append(p.routesBy[r.Link], r)
+	}
+	p.vlansBy = map[string][]VLANEntry{}
+	for _, e := range p.cur.VLANs {
+		p.vlansBy[e.Link] = append(p.vlansBy[e.Link], e)
+	}
+	p.membersBy = map[string][]*Link{}
+	for i := range p.cur.Links {
+		if m := p.cur.Links[i].Master; m != "" {
+			p.membersBy[m] = append(p.membersBy[m], &p.cur.Links[i])
+		}
+	}
 }
 
 func (p *planner) add(s Step) {
@@ -637,6 +671,7 @@ func (p *planner) add(s Step) {
 // makePlan computes the steps from cur to t.
 func makePlan(t *target, cur *State) (*Plan, error) {
 	p := &planner{t: t, cur: cur, created: map[string]bool{}, broughtUp: map[string]bool{}, gone: map[string]bool{}, released: map[string]bool{}}
+	p.index()
 	if err := p.check(); err != nil {
 		return nil, err
 	}
@@ -663,12 +698,12 @@ func (p *planner) check() error {
 	var errs []error
 	for _, w := range p.t.links {
 		if w.kind != "" {
-			if w.parent != "" && p.cur.Link(w.parent) == nil && p.t.by[w.parent] == nil {
+			if w.parent != "" && p.link(w.parent) == nil && p.t.by[w.parent] == nil {
 				errs = append(errs, fmt.Errorf("%s: %s: lower device %s does not exist", w.where, w.name, w.parent))
 			}
 			continue
 		}
-		if p.cur.Link(w.name) == nil {
+		if p.link(w.name) == nil {
 			errs = append(errs, fmt.Errorf("%s: %s: no such device (and it is not a bridge, bond or VLAN to create)", w.where, w.name))
 		}
 	}
@@ -724,7 +759,7 @@ func (p *planner) hooks(w *wantLink, hs []hook) {
 func (p *planner) teardown() {
 	// Interfaces the previous configuration had and this one lacks.
 	for _, w := range p.t.remove {
-		l := p.cur.Link(w.name)
+		l := p.link(w.name)
 		if l == nil {
 			continue
 		}
@@ -738,7 +773,7 @@ func (p *planner) teardown() {
 			if l.Master != "" {
 				p.add(Step{Op: OpRelease, Link: w.name, Where: w.where, Text: "ip link set " + w.name + " nomaster"})
 			}
-			for _, a := range p.cur.AddressesOf(w.name) {
+			for _, a := range p.addrsBy[w.name] {
 				if a.Prefix.Addr().IsLinkLocalUnicast() {
 					continue
 				}
@@ -757,8 +792,8 @@ func (p *planner) teardown() {
 		if w.keepMember == nil || p.gone[w.name] {
 			continue
 		}
-		for _, l := range p.cur.Links {
-			if l.Master != w.name || p.gone[l.Name] {
+		for _, l := range p.membersBy[w.name] {
+			if p.gone[l.Name] {
 				continue
 			}
 			if mw := p.t.by[l.Name]; mw != nil && mw.master != nil && *mw.master == w.name {
@@ -801,7 +836,7 @@ func (p *planner) teardown() {
 	}
 	// Links asked to be down (a rollback to a down link).
 	for _, w := range p.t.links {
-		l := p.cur.Link(w.name)
+		l := p.link(w.name)
 		if l == nil || p.gone[w.name] || w.up == nil || *w.up || !l.Up {
 			continue
 		}
@@ -835,7 +870,7 @@ func sortUppersFirst(list []*Link, cur *State) []*Link {
 }
 
 func (p *planner) exists(name string) bool {
-	return p.cur.Link(name) != nil && !p.gone[name]
+	return p.link(name) != nil && !p.gone[name]
 }
 
 func (p *planner) create() {
@@ -1002,7 +1037,7 @@ func (p *planner) set() {
 		if !p.exists(w.name) {
 			continue
 		}
-		l := p.cur.Link(w.name)
+		l := p.link(w.name)
 		chg := &linkChange{}
 		var text []string
 		if w.mac != nil && !bytes.Equal(l.MAC, w.mac) {
@@ -1025,8 +1060,8 @@ func (p *planner) set() {
 					if l.Up {
 						p.add(Step{Op: OpDown, Link: w.name, Where: w.where, Text: "ip link set " + w.name + " down  (to change the bond mode)"})
 					}
-					for _, s := range p.cur.Links {
-						if s.Master == w.name {
+					for _, s := range p.membersBy[w.name] {
+						{
 							p.add(Step{Op: OpRelease, Link: s.Name, Where: w.where, Text: "ip link set " + s.Name + " nomaster  (to change the bond mode)"})
 							p.gone[s.Name+"\x00master"] = true
 						}
@@ -1045,7 +1080,7 @@ func (p *planner) set() {
 
 // curMaster is the master a link has after the teardown phase.
 func (p *planner) curMaster(name string) string {
-	l := p.cur.Link(name)
+	l := p.link(name)
 	if l == nil || p.gone[name] || p.gone[name+"\x00master"] || p.gone[l.Master] {
 		return ""
 	}
@@ -1064,7 +1099,7 @@ func (p *planner) enslave() {
 				continue
 			}
 			m := p.t.by[*w.master]
-			isBond := (m != nil && m.kind == "bond") || (p.cur.Link(*w.master) != nil && p.cur.Link(*w.master).Kind == "bond")
+			isBond := (m != nil && m.kind == "bond") || (p.link(*w.master) != nil && p.link(*w.master).Kind == "bond")
 			if (pass == "bond") != isBond {
 				continue
 			}
@@ -1077,7 +1112,7 @@ func (p *planner) enslave() {
 			}
 			if isBond {
 				// The bonding driver takes slaves that are down.
-				if l := p.cur.Link(w.name); l != nil && l.Up && !p.gone[w.name] {
+				if l := p.link(w.name); l != nil && l.Up && !p.gone[w.name] {
 					p.add(Step{Op: OpDown, Link: w.name, Where: w.where, Text: "ip link set " + w.name + " down  (to enslave it to " + *w.master + ")"})
 					p.gone[w.name+"\x00up"] = true
 				}
@@ -1095,7 +1130,7 @@ func (p *planner) mtu() {
 		if w.mtu == 0 {
 			continue
 		}
-		l := p.cur.Link(w.name)
+		l := p.link(w.name)
 		fresh := l == nil || p.gone[w.name]
 		if !fresh && l.MTU == w.mtu && p.curMaster(w.name) == masterOf(w, l) {
 			continue
@@ -1132,7 +1167,7 @@ func (p *planner) ports() {
 		if w.port == nil || w.master == nil || *w.master == "" || !p.isBridge(*w.master) {
 			continue
 		}
-		l := p.cur.Link(w.name)
+		l := p.link(w.name)
 		fresh := l == nil || p.gone[w.name] || p.curMaster(w.name) != *w.master || l.Port == nil
 		if !fresh && l.Port.Learning == w.port.Learning {
 			continue
@@ -1148,7 +1183,7 @@ func (p *planner) isBridge(name string) bool {
 	if w := p.t.by[name]; w != nil && w.kind != "" {
 		return w.kind == "bridge"
 	}
-	l := p.cur.Link(name)
+	l := p.link(name)
 	return l != nil && l.Kind == "bridge"
 }
 
@@ -1163,20 +1198,14 @@ func onOff(b bool) string {
 // there after the earlier phases: none for a link that is new, deleted or
 // moves to another master.
 func (p *planner) vlansOf(w *wantLink) []VLANEntry {
-	l := p.cur.Link(w.name)
+	l := p.link(w.name)
 	if l == nil || p.gone[w.name] {
 		return nil
 	}
 	if w.master != nil && p.curMaster(w.name) != *w.master {
 		return nil
 	}
-	var out []VLANEntry
-	for _, e := range p.cur.VLANs {
-		if e.Link == w.name {
-			out = append(out, e)
-		}
-	}
-	return out
+	return p.vlansBy[w.name]
 }
 
 // vlanDefault are the entries the kernel gives a new port or bridge of a
@@ -1189,7 +1218,7 @@ func (p *planner) vlanDefault(w *wantLink) []VLANEntry {
 	pvid := 1
 	if bw := p.t.by[br]; bw != nil && bw.bridge != nil && bw.bridge.DefaultPVID != nil {
 		pvid = *bw.bridge.DefaultPVID
-	} else if l := p.cur.Link(br); l != nil && l.Bridge != nil && l.Bridge.DefaultPVID != 0 {
+	} else if l := p.link(br); l != nil && l.Bridge != nil && l.Bridge.DefaultPVID != 0 {
 		pvid = l.Bridge.DefaultPVID
 	}
 	if pvid == 0 {
@@ -1204,7 +1233,7 @@ func (p *planner) bridgeVLANs() {
 			continue
 		}
 		cur := p.vlansOf(w)
-		if cur == nil && (p.cur.Link(w.name) == nil || p.gone[w.name] || (w.master != nil && p.curMaster(w.name) != *w.master)) {
+		if cur == nil && (p.link(w.name) == nil || p.gone[w.name] || (w.master != nil && p.curMaster(w.name) != *w.master)) {
 			cur = p.vlanDefault(w)
 		}
 		have := expandVLANs(cur)
@@ -1330,7 +1359,7 @@ func (p *planner) up() {
 		if w.up == nil || !*w.up {
 			continue
 		}
-		l := p.cur.Link(w.name)
+		l := p.link(w.name)
 		if l != nil && l.Up && !p.gone[w.name] && !p.gone[w.name+"\x00up"] {
 			continue
 		}
@@ -1347,7 +1376,7 @@ func (p *planner) addresses() {
 		}
 		var cur []Address
 		if !p.gone[w.name] {
-			cur = p.cur.AddressesOf(w.name)
+			cur = p.addrsBy[w.name]
 		}
 		if w.manageAddrs {
 			for _, a := range cur {
@@ -1374,7 +1403,7 @@ func managedProto(p string) bool { return p == "boot" || p == "static" }
 // an address takes the routes through it along, or adds them after.
 func (p *planner) routes(dels bool) {
 	have := func(r Route) bool {
-		return slices.ContainsFunc(p.cur.Routes, func(c Route) bool {
+		return slices.ContainsFunc(p.routesBy[r.Link], func(c Route) bool {
 			return c.Dst == r.Dst && c.Gateway == r.Gateway && c.Link == r.Link && c.Metric == r.Metric && c.Type == r.Type && !p.gone[c.Link]
 		})
 	}
@@ -1408,8 +1437,8 @@ func (p *planner) routes(dels bool) {
 			want = append(want, Route{Dst: dst, Gateway: g, Link: w.name, Protocol: "boot", Scope: "global", Type: "unicast"})
 		}
 		if w.manageGateways && !p.gone[w.name] {
-			for _, c := range p.cur.Routes {
-				if c.Link != w.name || c.Dst.Bits() != 0 || !managedProto(c.Protocol) {
+			for _, c := range p.routesBy[w.name] {
+				if c.Dst.Bits() != 0 || !managedProto(c.Protocol) {
 					continue
 				}
 				if dels && !slices.ContainsFunc(want, func(r Route) bool { return r.Gateway == c.Gateway && r.Metric == c.Metric }) {
