@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/hostadm/hostadm/internal/textline"
 )
 
 // Format returns the file's text. Statements and options that were not
@@ -70,17 +72,7 @@ func (w *writer) node(x any) {
 }
 
 // eol returns the terminator of the node's raw text.
-func (n *node) eol() string {
-	switch {
-	case strings.HasSuffix(n.raw, "\r\n"):
-		return "\r\n"
-	case strings.HasSuffix(n.raw, "\n"):
-		return "\n"
-	case strings.HasSuffix(n.raw, "\r"):
-		return "\r"
-	}
-	return ""
-}
+func (n *node) eol() string { return textline.EOL(n.raw) }
 
 // indentOf returns the node's indentation.
 func (n *node) indentOf() string {

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/hostadm/hostadm/internal/textline"
 )
 
 // ErrLink marks a .link file or pin that systemd would not apply as
@@ -43,7 +45,7 @@ type LinkLine struct {
 	// Num is the 1-based number of the line's first physical line.
 	Num int
 
-	raw, eol, orig, indent string
+	raw, orig, indent string
 }
 
 func (l *LinkLine) regen() string {
@@ -74,17 +76,8 @@ func ParseLink(name string, data []byte) (*LinkFile, error) {
 		eol := ""
 		for {
 			num++
-			end := strings.IndexAny(text, "\r\n")
-			body := text
-			eol = ""
-			if end >= 0 {
-				body = text[:end]
-				eol = text[end : end+1]
-				if text[end] == '\r' && end+1 < len(text) && text[end+1] == '\n' {
-					eol = "\r\n"
-				}
-			}
-			text = text[len(body)+len(eol):]
+			var body string
+			body, eol, text = textline.Cut(text, true)
 			raw.WriteString(body + eol)
 			t := strings.TrimSpace(body)
 			isComment := logical.Len() == 0 && (strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";"))
@@ -96,7 +89,7 @@ func ParseLink(name string, data []byte) (*LinkFile, error) {
 			break
 		}
 		line := logical.String()
-		l := &LinkLine{Num: first, raw: raw.String(), eol: eol, Section: section}
+		l := &LinkLine{Num: first, raw: raw.String(), Section: section}
 		t := strings.TrimSpace(line)
 		l.indent = line[:len(line)-len(strings.TrimLeft(line, " \t"))]
 		switch {
@@ -129,31 +122,8 @@ func ParseLink(name string, data []byte) (*LinkFile, error) {
 
 // Format returns the file's text.
 func (f *LinkFile) Format() []byte {
-	var b strings.Builder
-	eol := "\n"
-	for _, l := range f.Lines {
-		if l.raw != "" && l.eol != "" {
-			eol = l.eol
-			break
-		}
-	}
-	open := false
-	for _, l := range f.Lines {
-		if open {
-			b.WriteString(eol)
-		}
-		text := l.raw
-		if text == "" || l.regen() != l.orig {
-			e := l.eol
-			if l.raw == "" || e == "" {
-				e = eol
-			}
-			text = l.regen() + e
-		}
-		b.WriteString(text)
-		open = !strings.HasSuffix(text, "\n") && !strings.HasSuffix(text, "\r")
-	}
-	return []byte(b.String())
+	return textline.Format(f.Lines, func(l *LinkLine) string { return l.raw },
+		func(l *LinkLine) (string, bool) { t := l.regen(); return t, t != l.orig })
 }
 
 // Values returns the values of key in section, in order. An empty value

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hostadm/hostadm/internal/textline"
 )
 
 // Errors that parse and validation errors unwrap to.
@@ -137,24 +139,11 @@ func (p *parser) next() (unit, bool) {
 		return unit{}, false
 	}
 	rest := p.text[p.off:]
-	var end int
-	if p.hasCR {
-		end = strings.IndexAny(rest, "\r\n")
-	} else {
-		end = strings.IndexByte(rest, '\n')
-	}
-	next := len(rest)
-	if end < 0 {
-		end = next
-	} else if rest[end] == '\r' && end+1 < len(rest) && rest[end+1] == '\n' {
-		next = end + 2
-	} else {
-		next = end + 1
-	}
-	body := rest[:end]
+	body, eol, _ := textline.Cut(rest, p.hasCR)
+	next := len(body) + len(eol)
 	p.line++
 	p.off += next
-	u := unit{raw: rest[:next], eol: rest[end:next], line: p.line}
+	u := unit{raw: rest[:next], line: p.line}
 	u.indent = body[:len(body)-len(strings.TrimLeft(body, " \t"))]
 	u.text = strings.Trim(body, lineTrim)
 	return u, true
@@ -173,7 +162,6 @@ func (p *parser) errorf(pos Pos, sentinel error, format string, args ...any) err
 // backslashes.
 type unit struct {
 	raw    string // exact bytes with terminators
-	eol    string // terminator of the last physical line
 	text   string // ifupdown2's logical text, trimmed
 	line   int    // 1-based number of the first physical line
 	indent string // leading blanks of the first physical line
@@ -537,7 +525,7 @@ func logicalLines(data []byte) []unit {
 		}
 		last := k
 		k++
-		u := unit{raw: text[lines[first].start:lines[last].next], eol: text[lines[last].end:lines[last].next], line: first + 1}
+		u := unit{raw: text[lines[first].start:lines[last].next], line: first + 1}
 		firstText := text[lines[first].start:lines[first].end]
 		u.indent = firstText[:len(firstText)-len(strings.TrimLeft(firstText, " \t"))]
 		if first == last && (joined == nil || strings.IndexByte(firstText, '\\') < 0) {

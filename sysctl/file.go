@@ -6,6 +6,8 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"github.com/hostadm/hostadm/internal/textline"
 )
 
 // ErrSyntax marks a line of a sysctl.d file that is neither an
@@ -53,8 +55,8 @@ type Line struct {
 	// Num is the 1-based line number, 0 for a line added by an edit.
 	Num int
 
-	raw, eol, orig string
-	indent, sep    string // blank before the key; text between key and value
+	raw, orig   string
+	indent, sep string // blank before the key; text between key and value
 }
 
 // IsAssignment reports whether the line sets a value.
@@ -90,18 +92,10 @@ func Parse(name string, data []byte) (*File, error) {
 	for len(text) > 0 {
 		num++
 		// Lines end at LF, CR LF or a lone CR, as systemd reads them.
-		end := strings.IndexAny(text, "\r\n")
-		body, eol := text, ""
-		if end >= 0 {
-			body = text[:end]
-			eol = text[end : end+1]
-			if text[end] == '\r' && end+1 < len(text) && text[end+1] == '\n' {
-				eol = "\r\n"
-			}
-		}
+		var body, eol string
+		body, eol, text = textline.Cut(text, true)
 		raw := body + eol
-		text = text[len(raw):]
-		l := &Line{Num: num, raw: raw, eol: eol}
+		l := &Line{Num: num, raw: raw}
 		trimmed := strings.TrimSpace(body)
 		l.indent = body[:len(body)-len(strings.TrimLeft(body, " \t"))]
 		switch {
@@ -139,31 +133,8 @@ func Parse(name string, data []byte) (*File, error) {
 
 // Format returns the file's text.
 func (f *File) Format() []byte {
-	var b strings.Builder
-	eol := "\n"
-	for _, l := range f.Lines {
-		if l.eol != "" && l.raw != "" {
-			eol = l.eol
-			break
-		}
-	}
-	open := false
-	for _, l := range f.Lines {
-		if open {
-			b.WriteString(eol)
-		}
-		text := l.raw
-		if text == "" || l.regen() != l.orig {
-			e := l.eol
-			if l.raw == "" || e == "" {
-				e = eol
-			}
-			text = l.regen() + e
-		}
-		b.WriteString(text)
-		open = !strings.HasSuffix(text, "\n") && !strings.HasSuffix(text, "\r")
-	}
-	return []byte(b.String())
+	return textline.Format(f.Lines, func(l *Line) string { return l.raw },
+		func(l *Line) (string, bool) { t := l.regen(); return t, t != l.orig })
 }
 
 // WriteTo writes the formatted file.

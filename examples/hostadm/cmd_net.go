@@ -57,6 +57,7 @@ func netLoad(env *Env, arg string) (*netcfg.File, error) {
 	return f, nil
 }
 
+// oneOptionalArg returns the optional FILE argument of command name.
 func oneOptionalArg(name string, args []string) (string, error) {
 	switch len(args) {
 	case 0:
@@ -65,6 +66,16 @@ func oneOptionalArg(name string, args []string) (string, error) {
 		return args[0], nil
 	}
 	return "", usagef("net %s: at most one FILE", name)
+}
+
+// netLoadArgs loads the FILE argument of command name, the interfaces
+// file when there is none.
+func netLoadArgs(env *Env, name string, args []string) (*netcfg.File, error) {
+	arg, err := oneOptionalArg(name, args)
+	if err != nil {
+		return nil, err
+	}
+	return netLoad(env, arg)
 }
 
 func netCheckCmd() *Command {
@@ -80,11 +91,7 @@ JSON output: {"file", "interfaces" (count), "errors", "warnings",
 "findings": [{"pos" ("file:line:col"), "file", "line", "severity"
 ("error"|"warning"), "check", "interface", "message"}]}.`,
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			arg, err := oneOptionalArg("check", args)
-			if err != nil {
-				return err
-			}
-			f, err := netLoad(env, arg)
+			f, err := netLoadArgs(env, "check", args)
 			if err != nil {
 				return err
 			}
@@ -206,11 +213,7 @@ JSON output: {"interfaces": [{"name", "auto", "classes", "kind"
 "dotted", "protocol"}, "ovs": {...}, "commands": [{"hook", "line",
 "pos"}], "attrs": [{"key", "value", "pos"}], "unknown": [...], "pos"}]}.`,
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			arg, err := oneOptionalArg("show", args)
-			if err != nil {
-				return err
-			}
-			f, err := netLoad(env, arg)
+			f, err := netLoadArgs(env, "show", args)
 			if err != nil {
 				return err
 			}
