@@ -171,6 +171,15 @@ func loadCache(fsys *rootfs.FS, src *Sources, archs []string, want func(name str
 	if err != nil {
 		return nil, err
 	}
+	conf, err := readAptConf(fsys)
+	if err != nil {
+		return nil, err
+	}
+	if rel := conf["apt::default-release"]; rel != "" {
+		// APT turns the setting into a release pin at 990 that comes
+		// before every preferences record.
+		pins = append([]Pin{{Type: "release", Data: rel, Priority: 990, Path: "APT::Default-Release", match: newPinMatch("release", rel)}}, pins...)
+	}
 	c := &Cache{
 		Lists:      packageLists(fsys, src, archs),
 		Status:     st,

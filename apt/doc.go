@@ -52,13 +52,13 @@
 // entries, with APT's candidate selection: pin priorities (500 by
 // default, 100 for the installed version and for NotAutomatic plus
 // ButAutomaticUpgrades archives such as backports, 1 for NotAutomatic
-// alone), /etc/apt/preferences and preferences.d, no downgrade below
-// priority 1000. The lists are streamed in parallel and only the stanzas
+// alone), APT::Default-Release from apt.conf (990), /etc/apt/preferences
+// and preferences.d, no downgrade below priority 1000. The lists are streamed in parallel and only the stanzas
 // of the packages asked about are kept, so memory stays a small fraction
-// of the lists' uncompressed size. Not modelled: settings of apt.conf
-// (APT::Default-Release among them), Ubuntu's phased updates, and APT's
-// distinction of two stanzas with the same version string but different
-// dependencies.
+// of the lists' uncompressed size. Not modelled: other apt.conf settings
+// (hostadm finds the lists that exist instead of computing their names from
+// Acquire settings), Ubuntu's phased updates, and APT's distinction of two
+// stanzas with the same version string but different dependencies.
 //
 // [Client.Hold] and [Client.Unhold] write dpkg selections as apt-mark
 // does; [Client.Update], [Client.DistUpgrade] and [Client.Install] run

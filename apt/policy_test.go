@@ -13,7 +13,7 @@ import (
 // policyTree writes a small root with a main and a backports archive
 // (NotAutomatic + ButAutomaticUpgrades, as Debian's backports), a dpkg
 // status and the given preferences.
-func policyTree(t *testing.T, prefs string) string {
+func policyTree(t *testing.T, prefs, aptConf string) string {
 	t.Helper()
 	root := t.TempDir()
 	write := func(name, data string) {
@@ -48,34 +48,47 @@ func policyTree(t *testing.T, prefs string) string {
 	if prefs != "" {
 		write("etc/apt/preferences.d/test", prefs)
 	}
+	if aptConf != "" {
+		write("etc/apt/apt.conf.d/90test", aptConf)
+	}
 	return root
 }
 
 // TestPolicyAgainstAPT compares candidate selection with APT's under
 // different pins: the same "apt list -a" and "apt list --upgradable".
 func TestPolicyAgainstAPT(t *testing.T) {
-	tests := []struct{ name, prefs string }{
-		{"defaults", ""},
-		{"backports at 500", "Package: *\nPin: release a=stable-backports\nPin-Priority: 500\n"},
-		{"one package from backports", "Package: foo\nPin: release n=bookworm-backports\nPin-Priority: 990\n"},
-		{"downgrade pin", "Package: qux\nPin: version 1.*\nPin-Priority: 1001\n"},
-		{"pin below installed", "Package: qux\nPin: version 1.5\nPin-Priority: 999\n"},
-		{"never from backports", "Package: *\nPin: release o=Debian Backports\nPin-Priority: never\n"},
-		{"glob package, negative", "# keep ba* away from backports\nPackage: ba*\nPin: release o=Debian Backports\nPin-Priority: -1\n"},
-		{"regex package and origin pin", "Package: /^(foo|baz)$/\nPin: origin deb.example.org\nPin-Priority: 50\n\nPackage: *\nPin: release l=Debian Backports\nPin-Priority: 600\n"},
-		{"status file pin", "Package: *\nPin: release a=now\nPin-Priority: 1001\n"},
-		{"label and component", "Package: *\nPin: release l=Debian, c=main\nPin-Priority: 90\n"},
-		{"first pin wins", "Package: foo\nPin: version 2.0*\nPin-Priority: 700\n\nPackage: foo\nPin: version 2.0~bpo12+1\nPin-Priority: 50\n"},
+	tests := []struct{ name, prefs, defaultRelease string }{
+		{"defaults", "", ""},
+		{"backports at 500", "Package: *\nPin: release a=stable-backports\nPin-Priority: 500\n", ""},
+		{"one package from backports", "Package: foo\nPin: release n=bookworm-backports\nPin-Priority: 990\n", ""},
+		{"downgrade pin", "Package: qux\nPin: version 1.*\nPin-Priority: 1001\n", ""},
+		{"pin below installed", "Package: qux\nPin: version 1.5\nPin-Priority: 999\n", ""},
+		{"never from backports", "Package: *\nPin: release o=Debian Backports\nPin-Priority: never\n", ""},
+		{"glob package, negative", "# keep ba* away from backports\nPackage: ba*\nPin: release o=Debian Backports\nPin-Priority: -1\n", ""},
+		{"regex package and origin pin", "Package: /^(foo|baz)$/\nPin: origin deb.example.org\nPin-Priority: 50\n\nPackage: *\nPin: release l=Debian Backports\nPin-Priority: 600\n", ""},
+		{"status file pin", "Package: *\nPin: release a=now\nPin-Priority: 1001\n", ""},
+		{"label and component", "Package: *\nPin: release l=Debian, c=main\nPin-Priority: 90\n", ""},
+		{"first pin wins", "Package: foo\nPin: version 2.0*\nPin-Priority: 700\n\nPackage: foo\nPin: version 2.0~bpo12+1\nPin-Priority: 50\n", ""},
+		{"default release backports", "", "stable-backports"},
+		{"default release before preferences", "Package: *\nPin: release n=bookworm-backports\nPin-Priority: 50\n", "bookworm-backports"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			root := policyTree(t, tt.prefs)
+			conf := ""
+			var oracleOpts []string
+			if tt.defaultRelease != "" {
+				// Written for hostadm; APT has read its configuration
+				// before -o Dir applies, so it gets the setting as -o.
+				conf = "// test\nAPT {\n  Default-Release \"" + tt.defaultRelease + "\";\n};\n"
+				oracleOpts = []string{"-o", "APT::Default-Release=" + tt.defaultRelease}
+			}
+			root := policyTree(t, tt.prefs, conf)
 			c, err := New(&Config{Root: root})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			want := aptList(t, root, "-a", "foo", "bar", "baz", "qux")
+			want := aptList(t, root, append(oracleOpts, "-a", "foo", "bar", "baz", "qux")...)
 			var got []string
 			for _, name := range []string{"bar", "baz", "foo", "qux"} {
 				vs, err := c.Versions(name)
@@ -89,7 +102,7 @@ func TestPolicyAgainstAPT(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("apt list -a mismatch (-apt +hostadm):\n%s", diff)
 			}
-			want = aptList(t, root, "--upgradable")
+			want = aptList(t, root, append(oracleOpts, "--upgradable")...)
 			ups, err := c.Upgradable()
 			if err != nil {
 				t.Fatal(err)
