@@ -15,11 +15,15 @@ func wolCmd() *Command {
 	var bcast, iface string
 	var port int
 	return &Command{
-		Name: "wol", Args: "MAC", Summary: "wake a machine with a Wake-on-LAN magic packet",
+		Name: "wol", Args: "MAC|NODE", Summary: "wake a machine or cluster node with a Wake-on-LAN magic packet",
 		Help: `Sends the magic packet for MAC (aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF,
 aabb.ccdd.eeff or aabbccddeeff) to UDP port 9 of 255.255.255.255, as
 "pvenode wakeonlan" does. --broadcast and --interface correspond to the
 node configuration's broadcast-address and bind-interface.
+
+With a NODE name instead of a MAC it is "pvenode wakeonlan NODE": the MAC,
+interface and broadcast address come from the node's wakeonlan property
+(/etc/pve/nodes/NODE/config) and the flags are not used.
 
 Text output: "sent magic packet for MAC to ADDR:PORT[ via IFACE]".
 JSON output: {"mac", "broadcast", "port", "interface"}.`,
@@ -34,7 +38,7 @@ JSON output: {"mac", "broadcast", "port", "interface"}.`,
 			}
 			mac, err := wol.ParseMAC(args[0])
 			if err != nil {
-				return usagef("wol: %v", err)
+				return wakeNode(ctx, env, args[0], err)
 			}
 			addr, err := netip.ParseAddr(bcast)
 			if err != nil {
