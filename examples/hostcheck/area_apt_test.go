@@ -80,6 +80,8 @@ func TestAptProblems(t *testing.T) {
 	write("etc/apt/sources.list.d/broken.sources", "Types: deb\nURIs: http://x\n")
 	write("etc/apt/sources.list.d/notes.txt", "hello\n")
 	write("etc/apt/trusted.gpg.d/proxmox-release-bookworm.gpg", "not the published key")
+	write("var/lib/apt/lists/deb.debian.org_debian_dists_bullseye_Release", "Origin: Debian\nSuite: oldoldstable\nCodename: bullseye\nValid-Until: Sat, 01 Jan 2022 00:00:00 UTC\n")
+	write("var/lib/apt/lists/deb.debian.org_debian_dists_bullseye_main_binary-amd64_Packages", "")
 	fs := aptFindings(t, dir)
 	for check, want := range map[string]string{
 		"apt.suite-old":             "bullseye",
