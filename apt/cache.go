@@ -39,6 +39,9 @@ type PackageVersion struct {
 	Priority  int  `json:"priority"`
 	Installed bool `json:"installed,omitempty"`
 	Candidate bool `json:"candidate,omitempty"`
+	// Automatic is set on the installed version of a package APT
+	// installed as a dependency (apt-mark showauto).
+	Automatic bool `json:"automatic,omitempty"`
 }
 
 // Archives returns the archive names of the version's origins, joined as
@@ -94,6 +97,7 @@ type Cache struct {
 
 	statusPrio int
 	pkgs       map[pkgKey]*pkgInfo
+	auto       map[pkgKey]bool
 }
 
 // record is one wanted stanza of a list.
@@ -187,6 +191,7 @@ func loadCache(fsys *rootfs.FS, src *Sources, archs []string, want func(name str
 		NativeArch: archs[0],
 		pkgs:       map[pkgKey]*pkgInfo{},
 	}
+	c.auto = readExtendedStates(fsys, c.NativeArch)
 	applyFilePins(c.Lists, pins)
 	c.statusPrio = statusPriority(pins)
 
@@ -260,6 +265,35 @@ func loadCache(fsys *rootfs.FS, src *Sources, archs []string, want func(name str
 		slices.SortStableFunc(pi.versions, func(a, b *verInfo) int { return compareVersionsLax(b.version, a.version) })
 	}
 	return c, nil
+}
+
+// ExtendedStates is where APT records which packages it installed
+// automatically, below the root.
+const ExtendedStates = "/var/lib/apt/extended_states"
+
+// readExtendedStates returns the packages marked Auto-Installed.
+func readExtendedStates(fsys *rootfs.FS, native string) map[pkgKey]bool {
+	out := map[pkgKey]bool{}
+	f, err := fsys.Open(ExtendedStates)
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	pr := newParagraphReader(f)
+	for {
+		par, _, err := pr.next()
+		if err != nil {
+			return out
+		}
+		if fieldString(par, "Auto-Installed") != "1" {
+			continue
+		}
+		arch := fieldString(par, "Architecture")
+		if arch == "" || arch == "all" {
+			arch = native
+		}
+		out[pkgKey{fieldString(par, "Package"), arch}] = true
+	}
 }
 
 func readStatus(fsys *rootfs.FS) (*Status, error) {
@@ -442,6 +476,7 @@ func (c *Cache) Versions(name string) []PackageVersion {
 				Name: pi.key.name, Arch: v.arch, Version: v.version,
 				Origins: c.origins(v), Priority: c.priority(pi, v),
 				Installed: v.status, Candidate: v == cand,
+				Automatic: v.status && c.auto[pi.key],
 			})
 		}
 	}

@@ -152,6 +152,8 @@ func aptListLine(v PackageVersion, all []PackageVersion) string {
 		flags = append(flags, "installed", "upgradable to: "+cand.Version)
 	case v.Installed && len(v.Origins) == 1:
 		flags = append(flags, "installed", "local")
+	case v.Installed && v.Automatic:
+		flags = append(flags, "installed", "automatic")
 	case v.Installed:
 		flags = append(flags, "installed")
 	case v.Candidate && inst != nil && v.Version != inst.Version:
@@ -222,4 +224,50 @@ func TestAptListLineShape(t *testing.T) {
 			t.Errorf("bad line %q", l)
 		}
 	}
+}
+
+// TestVersionsHostAgainstAPT compares "apt list -a" for a sample of this
+// machine's installed packages. APT's "auto-removable" needs its
+// dependency solver; those lines count as "automatic".
+func TestVersionsHostAgainstAPT(t *testing.T) {
+	files, _ := filepath.Glob("/var/lib/apt/lists/*_Packages*")
+	if len(files) == 0 {
+		testenv.Skip(t, "no package lists in /var/lib/apt/lists: run apt-get update")
+	}
+	c, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	st, err := c.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for i, p := range st.Packages {
+		if p.Installed() && i%12 == 0 {
+			names = append(names, p.Name)
+		}
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	var want []string
+	for _, l := range aptList(t, "/", append([]string{"-a"}, names...)...) {
+		want = append(want, strings.Replace(l, ",auto-removable]", ",automatic]", 1))
+	}
+	cache, err := c.Cache(func(n string) bool { _, ok := slices.BinarySearch(names, n); return ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range names {
+		vs := cache.Versions(n)
+		for _, v := range vs {
+			got = append(got, aptListLine(v, vs))
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("apt list -a mismatch (-apt +hostadm):\n%s", diff)
+	}
+	t.Logf("%d versions of %d packages agree with apt list -a", len(got), len(names))
 }

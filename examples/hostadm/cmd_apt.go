@@ -41,9 +41,10 @@ JSON: [{"name", "arch", "installed", "candidate", "archives", "held",
 "origins": [{"archive", "codename", "origin", "label", "component",
 "site", "uri", "priority", "path"}]}].`},
 			{Name: "policy", Args: "NAME", Summary: "every available version of a package (apt list -a)", Run: aptPolicy,
-				Help: `Text: "NAME/ARCHIVES VERSION ARCH PRIORITY [installed,candidate]" per
-version, newest first. JSON: [{"name", "arch", "version", "origins",
-"priority", "installed", "candidate"}]. Exits 1 for an unknown package.`},
+				Help: `Text: "NAME/ARCHIVES VERSION ARCH PRIORITY [installed,automatic,candidate]"
+per version, newest first. JSON: [{"name", "arch", "version", "origins",
+"priority", "installed", "candidate", "automatic"}]. Exits 1 for an unknown
+package.`},
 			{Name: "hold", Args: "NAME...", Summary: "put packages on hold (apt-mark hold)", Run: aptHold(true)},
 			{Name: "unhold", Args: "NAME...", Summary: "take packages off hold (apt-mark unhold)", Run: aptHold(false)},
 			{Name: "add", Args: "HANDLE", Summary: "enable a standard repository (no-subscription, ceph-reef-enterprise, ...)", Run: aptAdd,
@@ -250,6 +251,9 @@ func aptPolicy(ctx context.Context, env *Env, args []string) error {
 		var flags []string
 		if v.Installed {
 			flags = append(flags, "installed")
+		}
+		if v.Automatic {
+			flags = append(flags, "automatic")
 		}
 		if v.Candidate {
 			flags = append(flags, "candidate")
