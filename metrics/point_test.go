@@ -126,3 +126,41 @@ func FuzzLineProtocol(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseLines decodes arbitrary input; what decodes must encode to
+// line protocol that decodes to the same points.
+func FuzzParseLines(f *testing.F) {
+	f.Add([]byte("cpustat,object=nodes,host=pve1 cpu=0.25,cpus=8i 1722988800123456789\n"))
+	f.Add([]byte(`my\ meas\,x,ta\ g=v\=1\,2 f\,k\=="say \"hi\" \\o/",b=t,u=3u -1` + "\n# c\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pts, err := ParseLines(data)
+		if err != nil {
+			if !errors.Is(err, ErrLineProtocol) {
+				t.Fatalf("error does not wrap ErrLineProtocol: %v", err)
+			}
+			return
+		}
+		var enc []byte
+		for _, p := range pts {
+			if enc, err = AppendLine(enc, p); err != nil {
+				return // names the encoder refuses (line breaks, leading '#')
+			}
+		}
+		again, err := ParseLines(enc)
+		if err != nil {
+			t.Fatalf("re-encoded %q: %v", enc, err)
+		}
+		// Unsigned values that fit are written as integers, for InfluxDB
+		// 1.x.
+		for i := range pts {
+			for j, f := range pts[i].Fields {
+				if u, ok := f.Value.(uint64); ok && u <= math.MaxInt64 {
+					pts[i].Fields[j].Value = int64(u)
+				}
+			}
+		}
+		if diff := cmp.Diff(pts, again); diff != "" {
+			t.Fatalf("%q -> %q mismatch (-want +got):\n%s", data, enc, diff)
+		}
+	})
+}

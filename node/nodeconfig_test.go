@@ -118,3 +118,24 @@ func TestWake(t *testing.T) {
 		t.Errorf("Nodes = %v, %v", nodes, err)
 	}
 }
+
+func FuzzWakeOnLAN(f *testing.F) {
+	f.Add("52:54:00:12:34:56")
+	f.Add("mac=52-54-00-12-34-56,bind-interface=vmbr0,broadcast-address=192.168.10.255")
+	f.Fuzz(func(t *testing.T, s string) {
+		w, err := ParseWakeOnLAN(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error does not wrap ErrInvalid: %v", err)
+			}
+			return
+		}
+		again, err := ParseWakeOnLAN(w.String())
+		if err != nil {
+			t.Fatalf("%q formats as %q, which does not parse: %v", s, w.String(), err)
+		}
+		if again.String() != w.String() {
+			t.Fatalf("%q != %q", again.String(), w.String())
+		}
+	})
+}

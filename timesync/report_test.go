@@ -129,3 +129,29 @@ func TestParseChronyLog(t *testing.T) {
 		t.Errorf("events = %+v", got)
 	}
 }
+
+// FuzzReports feeds arbitrary text to the parsers of daemon output: they
+// must return an error or a value, never panic, and parsed numbers must
+// survive.
+func FuzzReports(f *testing.F) {
+	f.Add(readTestdata(f, "tracking.csv"))
+	f.Add(readTestdata(f, "sources.csv"))
+	f.Add(readTestdata(f, "timesync-status.txt"))
+	f.Add(readTestdata(f, "journal.json"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if tr, err := ParseTracking(data); err == nil && tr == nil {
+			t.Fatal("nil tracking without error")
+		}
+		if ss, err := ParseSources(data); err == nil {
+			for _, s := range ss {
+				if s.LastRx < -1 {
+					t.Fatalf("LastRx %d", s.LastRx)
+				}
+			}
+		}
+		ParseTimesyncStatus(data)
+		ParseJournal(bytes.NewReader(data))
+		ParseChronyLog(bytes.NewReader(data))
+		ClassifyMessage(string(data))
+	})
+}

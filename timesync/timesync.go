@@ -473,8 +473,14 @@ func (c *Client) ntpdSources(name string) ([]Source, error) {
 			continue
 		}
 		s := Source{Type: t, Address: d.Args[0], File: name, Line: d.Line}
-		for _, a := range d.Args[1:] {
-			s.Options = append(s.Options, Option{Name: a})
+		for i := 1; i < len(d.Args); i++ {
+			o := Option{Name: d.Args[i]}
+			// ntpd's value options share chrony's names (minpoll 4, key 1).
+			if chronyValues[o.Name] != 0 && i+1 < len(d.Args) {
+				o.Value = d.Args[i+1]
+				i++
+			}
+			s.Options = append(s.Options, o)
 		}
 		out = append(out, s)
 	}

@@ -233,3 +233,41 @@ func TestHostCommands(t *testing.T) {
 }
 
 func unixTime(s int64) time.Time { return time.Unix(s, 0) }
+
+func TestNTPsecReadOnly(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	write(t, root, "lib/systemd/system/ntpsec.service", "[Unit]\n")
+	os.MkdirAll(filepath.Join(root, "etc/systemd/system/multi-user.target.wants"), 0o755)
+	os.Symlink("/lib/systemd/system/ntpsec.service", filepath.Join(root, "etc/systemd/system/multi-user.target.wants/ntpsec.service"))
+	write(t, root, "etc/ntpsec/ntp.conf", "driftfile /var/lib/ntpsec/ntp.drift\npool 0.debian.pool.ntp.org iburst\nserver 10.0.0.1 prefer minpoll 4\nrestrict default kod\n")
+	c := newTestClient(t, &Config{Root: root})
+	d, err := c.Detect(ctx)
+	if err != nil || d.Name != NTPsec || d.Enabled != "enabled" {
+		t.Fatalf("Detect = %+v, %v", d, err)
+	}
+	srcs, err := c.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Source{
+		{Type: Pool, Address: "0.debian.pool.ntp.org", Options: []Option{{Name: "iburst"}}, File: "/etc/ntpsec/ntp.conf", Line: 2},
+		{Type: Server, Address: "10.0.0.1", Options: []Option{{Name: "prefer"}, {Name: "minpoll", Value: "4"}}, File: "/etc/ntpsec/ntp.conf", Line: 3},
+	}
+	if diff := cmp.Diff(want, srcs); diff != "" {
+		t.Errorf("sources mismatch (-want +got):\n%s", diff)
+	}
+	if err := c.AddSource(ctx, Source{Type: Server, Address: "x"}); !errors.Is(err, ErrNotEditable) {
+		t.Errorf("AddSource on ntpsec: %v", err)
+	}
+	// Masked units are not picked when another daemon is there.
+	write(t, root, "lib/systemd/system/chrony.service", "[Unit]\n")
+	os.Symlink("/dev/null", filepath.Join(root, "etc/systemd/system/chrony.service"))
+	ds, _ := c.Daemons(ctx)
+	if len(ds) != 2 || ds[0].Enabled != "masked" {
+		t.Errorf("daemons = %+v", ds)
+	}
+	if d, _ := c.Detect(ctx); d.Name != NTPsec {
+		t.Errorf("Detect picked %s", d.Name)
+	}
+}
