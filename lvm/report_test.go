@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -142,6 +143,54 @@ func TestRecordedReports(t *testing.T) {
 	}
 }
 
+// TestVMReports decodes reports recorded in the test VM from an active
+// thin pool with data written to it (see lvm_vm_test.go).
+func TestVMReports(t *testing.T) {
+	lvs, err := ParseLVs(readTestdata(t, "lvs-vm.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "lvs-vm", lvs)
+	var pool *LV
+	for i := range lvs {
+		if lvs[i].IsThinPool() {
+			pool = &lvs[i]
+		}
+	}
+	if pool == nil || !pool.Attr.Active() || !pool.Attr.Open || *pool.DataPercent != 2.91 || *pool.MetadataPercent != 1.48 || pool.MetadataSize != 1140850688 {
+		t.Errorf("recorded pool: %+v", pool)
+	}
+	vgs, err := ParseVGs(readTestdata(t, "vgs-vm.json"))
+	if err != nil || len(vgs) != 1 {
+		t.Fatalf("vgs: %v", err)
+	}
+	pvs, err := ParsePVs(readTestdata(t, "pvs-vm.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ParseFullReport(readTestdata(t, "fullreport-vm.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "fullreport-vm", rep)
+	for _, rv := range rep.VGs {
+		if rv.VG.Name != "vmdata" {
+			continue
+		}
+		if diff := cmp.Diff(vgs[0], rv.VG); diff != "" {
+			t.Errorf("fullreport VG differs from vgs (-vgs +fullreport):\n%s", diff)
+		}
+		if len(rv.LVs) != len(lvs) {
+			t.Errorf("fullreport has %d LVs, lvs -a %d", len(rv.LVs), len(lvs))
+		}
+		for _, p := range pvs {
+			if p.VGName == "vmdata" && !slices.ContainsFunc(rv.PVs, func(q PV) bool { return cmp.Equal(p, q) }) {
+				t.Errorf("fullreport lacks %+v", p)
+			}
+		}
+	}
+}
+
 func TestReportErrors(t *testing.T) {
 	row := func(kv ...string) string {
 		var b strings.Builder
@@ -193,7 +242,7 @@ func TestReportErrors(t *testing.T) {
 // panic, and every decoded attribute string decodes again to the same
 // value.
 func FuzzParseReports(f *testing.F) {
-	for _, name := range []string{"pvs-recorded.json", "vgs-recorded.json", "lvs-recorded.json", "lvs-pve.json", "fullreport-recorded.json"} {
+	for _, name := range []string{"pvs-recorded.json", "vgs-recorded.json", "lvs-recorded.json", "lvs-pve.json", "fullreport-recorded.json", "lvs-vm.json", "fullreport-vm.json"} {
 		f.Add(readTestdata(f, name))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
