@@ -28,6 +28,11 @@
 // [Client.Storages] and [Client.AddStorage] read and write the "lvm:" and
 // "lvmthin:" entries of /etc/pve/storage.cfg losslessly.
 //
+// [Client.MetadataBackups] and [ParseMetadata] read the text metadata LVM
+// keeps in /etc/lvm/backup: volume groups, thin pools and their volumes
+// without root, without the device-mapper and below a root directory, for
+// a mounted system or a check that must not run the tools.
+//
 // Commands run through an injectable runner, argv only, with LC_ALL=C;
 // they need root and the device-mapper, so they act on the running
 // system's devices whatever [Config.Root] says. Root only relocates the
