@@ -242,7 +242,11 @@ func TestInstallAndUpgradeCommands(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode != 100 || !strings.Contains(ee.Stderr, "dpkg returned") {
 		t.Errorf("dist-upgrade failure: %v", err)
 	}
-	for _, bad := range []struct{ name, version string }{{"-o", ""}, {"intel-microcode", "3.2023 05"}, {"intel-microcode", "--reinstall"}} {
+	f.Expect(append(append(append(chroot, "install"), opts...), "--", "intel-microcode=3.202305*")...)
+	if err := c.Install(context.Background(), "intel-microcode", "3.202305*", nil); err != nil {
+		t.Errorf("version glob: %v", err)
+	}
+	for _, bad := range []struct{ name, version string }{{"-o", ""}, {"intel-microcode", "3.2023 05"}, {"intel-microcode", "--reinstall"}, {"intel-microcode", "*"}, {"intel-microcode", " 3*"}} {
 		if err := c.Install(context.Background(), bad.name, bad.version, nil); err == nil {
 			t.Errorf("Install(%q, %q) accepted", bad.name, bad.version)
 		}

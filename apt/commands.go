@@ -69,6 +69,20 @@ func checkName(name string) error {
 	return nil
 }
 
+// checkVersionPattern accepts a valid version, or a glob of one: the
+// version syntax with "*" and "?" as wildcards.
+func checkVersionPattern(v string) error {
+	if !strings.ContainsAny(v, "*?") {
+		_, err := ParseVersion(v)
+		return err
+	}
+	probe := strings.NewReplacer("*", "0", "?", "0").Replace(v)
+	if _, err := ParseVersion(probe); err != nil || !isDigit(v[0]) || strings.TrimSpace(v) != v {
+		return &VersionError{Version: v, Reason: "not a version or a version glob"}
+	}
+	return nil
+}
+
 // command returns argv for a tool run in the root: directly on the host,
 // through chroot(8) in a mounted system.
 func (c *Client) command(args ...string) []string {
@@ -124,7 +138,9 @@ type InstallOptions struct {
 }
 
 // Install installs a package non-interactively: "apt-get install
-// name=version", or the candidate when version is "". opt may be nil.
+// name=version", or the candidate when version is "". version may be a
+// glob such as "3.202305*", which APT resolves to the newest matching
+// version, as in the admin guide's microcode downgrade. opt may be nil.
 func (c *Client) Install(ctx context.Context, name, version string, opt *InstallOptions) error {
 	if opt == nil {
 		opt = &InstallOptions{}
@@ -134,7 +150,7 @@ func (c *Client) Install(ctx context.Context, name, version string, opt *Install
 	}
 	target := name
 	if version != "" {
-		if _, err := ParseVersion(version); err != nil {
+		if err := checkVersionPattern(version); err != nil {
 			return err
 		}
 		target += "=" + version
