@@ -6,13 +6,14 @@
 #   make integration  unit + privileged tiers (root)
 #   make vmtest       VM tier (root; QEMU guest with a Debian kernel)
 #   make bench        side-by-side benchmarks with their anchors
+#   make vmbench      the VM tier's benchmarks, run in the guest, tabulated
 #   make fuzz         every fuzz target for FUZZTIME (default 60s)
 
 GO        ?= go
 FUZZTIME  ?= 60s
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: test check setup lint integration vmtest fuzz fuzz-short bench
+.PHONY: test check setup lint integration vmtest vmbench fuzz fuzz-short bench
 
 test:
 	$(GO) test ./...
@@ -40,6 +41,11 @@ integration:
 
 vmtest:
 	@scripts/vmtest
+
+vmbench:
+	@mkdir -p .cache/vm
+	@scripts/vmtest -bench . -benchout .cache/vm/bench.txt
+	$(GO) run ./bench -in .cache/vm/bench.txt
 
 fuzz-short:
 	@scripts/fuzz 4s
