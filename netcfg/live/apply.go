@@ -300,7 +300,7 @@ func linkOrder(s *State) []Link {
 func (c *Client) exec(ctx context.Context, s Step) error {
 	err := c.exec1(ctx, s)
 	switch s.Op {
-	case OpAddrDel, OpRouteDel, OpFDBDel, OpVLANDel:
+	case OpAddrDel, OpRouteDel, OpFDBDel:
 		if errors.Is(err, syscall.ESRCH) || errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.EADDRNOTAVAIL) {
 			return nil
 		}
@@ -341,8 +341,21 @@ func (c *Client) exec1(ctx context.Context, s Step) error {
 		return c.k.setMaster(ctx, s.Link, "")
 	case OpPort:
 		return c.k.setLearning(ctx, s.Link, s.port.Learning)
-	case OpVLANAdd, OpVLANDel:
-		return c.k.vlan(ctx, s.Op == OpVLANAdd, s.self, s.vlans)
+	case OpVLAN:
+		cur, err := c.k.linkVLANs(ctx, s.Link)
+		if err != nil {
+			return err
+		}
+		del, add := vlanDiff(s.Link, cur, s.vlans, s.manage)
+		if len(del) > 0 {
+			if err := c.k.vlan(ctx, false, s.self, del); err != nil {
+				return err
+			}
+		}
+		if len(add) > 0 {
+			return c.k.vlan(ctx, true, s.self, add)
+		}
+		return nil
 	case OpFDBAdd, OpFDBDel:
 		return c.k.fdbEntry(ctx, s.Op == OpFDBAdd, s.fdb)
 	case OpAddrAdd, OpAddrDel:

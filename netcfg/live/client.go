@@ -50,6 +50,7 @@ type kernel interface {
 	setLearning(ctx context.Context, name string, on bool) error
 	vlan(ctx context.Context, add bool, self bool, list []VLANEntry) error
 	isBridge(ctx context.Context, name string) bool
+	linkVLANs(ctx context.Context, name string) ([]VLANEntry, error)
 	fdbEntry(ctx context.Context, add bool, e FDBEntry) error
 	address(ctx context.Context, add bool, link string, p netip.Prefix) error
 	route(ctx context.Context, add bool, r Route) error

@@ -687,6 +687,19 @@ func (k *nl) bridgeVLANs(ctx context.Context, byIndex map[int]string) ([]VLANEnt
 	return out, nil
 }
 
+// linkVLANs returns the VLAN entries of one bridge or port.
+func (k *nl) linkVLANs(ctx context.Context, name string) ([]VLANEntry, error) {
+	idx, err := k.indexOf(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	all, err := k.bridgeVLANs(ctx, map[int]string{idx: name})
+	if err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
 // ndmsg builds the fixed header of a neighbour message.
 func ndmsg(family uint8, index int, state uint16, flags uint8) []byte {
 	b := make([]byte, unix.SizeofNdMsg)

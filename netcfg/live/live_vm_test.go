@@ -231,7 +231,7 @@ func TestSpecExamplesVM(t *testing.T) {
 	for name, nics := range examples {
 		t.Run(name, func(t *testing.T) {
 			c, ns := vmNS(t, nics...)
-			data, err := os.ReadFile(filepath.Join("..", "testdata", "spec", name+".interfaces"))
+			data, err := os.ReadFile(filepath.Join("testdata", "spec", name+".interfaces"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -440,9 +440,9 @@ iface vmbr0.7 inet static
 			}
 			if !confirm {
 				n := parseFile(t, "/etc/network/interfaces", []byte(after+"        post-up /bin/false\n"))
-				_, err := c.Apply(ctx, n, nil)
+				res, err := c.Apply(ctx, n, nil)
 				if !errors.Is(err, ErrRestored) {
-					t.Fatalf("apply: %v", err)
+					t.Fatalf("apply: %v\nplan:\n%s\nrestore:\n%v", err, res.Plan, res.Restore)
 				}
 			} else {
 				tx, err := c.ApplyConfirm(ctx, parseFile(t, "/etc/network/interfaces", []byte(after)), nil, 500_000_000)

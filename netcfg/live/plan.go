@@ -28,8 +28,7 @@ const (
 	OpSet      Op = "set"       // change MTU, MAC or bridge, bond options
 	OpEnslave  Op = "enslave"   // make a link a port of a bridge or bond
 	OpPort     Op = "port"      // set bridge port options (learning)
-	OpVLANDel  Op = "vlan-del"  // remove bridge VLAN entries
-	OpVLANAdd  Op = "vlan-add"  // add bridge VLAN entries
+	OpVLAN     Op = "vlan"      // make a bridge's or port's VLAN entries match
 	OpFDBDel   Op = "fdb-del"   // remove a static FDB entry
 	OpFDBAdd   Op = "fdb-add"   // add a static FDB entry
 	OpUp       Op = "up"        // set a link administratively up
@@ -62,8 +61,9 @@ type Step struct {
 	chg     *linkChange  // set
 	master  string       // enslave
 	port    *PortAttrs   // port
-	vlans   []VLANEntry  // vlan-add, vlan-del
-	self    bool         // vlan-*: the link is the bridge itself
+	vlans   []VLANEntry  // vlan: the entries to have
+	manage  bool         // vlan: remove other entries
+	self    bool         // vlan: the link is the bridge itself
 	fdb     FDBEntry     // fdb-*
 	addr    netip.Prefix // addr-*
 	route   Route        // route-*
@@ -367,6 +367,12 @@ func (t *target) addInterface(n *netcfg.Network, i *netcfg.Interface, opts *Opti
 			proto = "802.1ad"
 		}
 		w.vlan = &VLANAttrs{ID: v.ID, Protocol: proto}
+		// A lower device without a stanza comes up with its VLAN, as
+		// ifupdown2 brings dependencies up: the kernel refuses to
+		// open a VLAN on a device that is down.
+		if t.by[v.RawDevice] == nil && n.Interface(v.RawDevice) == nil {
+			t.add(&wantLink{name: v.RawDevice, up: ptr(true), where: where})
+		}
 		// A VLAN device on a VLAN-aware bridge needs its VID on the
 		// bridge itself.
 		if pb := n.Interface(v.RawDevice); pb != nil && pb.Bridge != nil && pb.Bridge.VLANAware {
@@ -1194,73 +1200,84 @@ func onOff(b bool) string {
 	return "off"
 }
 
-// vlansOf returns the current VLAN entries of a link that will still be
-// there after the earlier phases: none for a link that is new, deleted or
-// moves to another master.
-func (p *planner) vlansOf(w *wantLink) []VLANEntry {
-	l := p.link(w.name)
-	if l == nil || p.gone[w.name] {
-		return nil
+// finalMaster is the master a link has once the plan has run.
+func (p *planner) finalMaster(w *wantLink) string {
+	if w.master != nil {
+		return *w.master
 	}
-	if w.master != nil && p.curMaster(w.name) != *w.master {
-		return nil
-	}
-	return p.vlansBy[w.name]
+	return p.curMaster(w.name)
 }
 
-// vlanDefault are the entries the kernel gives a new port or bridge of a
-// VLAN-aware bridge: its default PVID, untagged.
-func (p *planner) vlanDefault(w *wantLink) []VLANEntry {
-	br := w.name
-	if w.kind != "bridge" && w.master != nil {
-		br = *w.master
-	}
-	pvid := 1
-	if bw := p.t.by[br]; bw != nil && bw.bridge != nil && bw.bridge.DefaultPVID != nil {
-		pvid = *bw.bridge.DefaultPVID
-	} else if l := p.link(br); l != nil && l.Bridge != nil && l.Bridge.DefaultPVID != 0 {
-		pvid = l.Bridge.DefaultPVID
-	}
-	if pvid == 0 {
-		return nil
-	}
-	return []VLANEntry{{Link: w.name, VID: pvid, PVID: true, Untagged: true}}
-}
-
+// bridgeVLANs makes the VLAN entries of bridges and their ports match.
+// Entries exist only on a bridge and its ports. The kernel gives a new
+// port (and a new bridge) default entries of its own, so for those the
+// step reads the entries when it runs and changes what differs; for
+// the others the plan knows the difference already and shows it.
 func (p *planner) bridgeVLANs() {
 	for _, w := range p.t.links {
 		if !w.manageVLANs && len(w.vlans) == 0 {
 			continue
 		}
-		cur := p.vlansOf(w)
-		if cur == nil && (p.link(w.name) == nil || p.gone[w.name] || (w.master != nil && p.curMaster(w.name) != *w.master)) {
-			cur = p.vlanDefault(w)
-		}
-		have := expandVLANs(cur)
-		want := expandVLANs(w.vlans)
-		if !w.manageVLANs {
-			// Only add what is missing.
-			for v, f := range have {
-				if _, ok := want[v]; !ok {
-					want[v] = f
-				}
-			}
-		}
-		var del, add []VLANEntry
-		for _, e := range compress(w.name, have, want) {
-			del = append(del, e)
-		}
-		for _, e := range compress(w.name, want, have) {
-			add = append(add, e)
-		}
 		self := p.isBridge(w.name)
+		master := p.finalMaster(w)
+		if !self && (master == "" || !p.isBridge(master)) {
+			continue
+		}
+		step := Step{Op: OpVLAN, Link: w.name, Where: w.where, vlans: w.vlans, manage: w.manageVLANs, self: self}
+		l := p.link(w.name)
+		if l == nil || p.gone[w.name] || (!self && p.curMaster(w.name) != master) {
+			step.Text = vlanSetText(self, w.name, w.vlans, w.manageVLANs)
+			p.add(step)
+			continue
+		}
+		del, add := vlanDiff(w.name, p.vlansBy[w.name], w.vlans, w.manageVLANs)
+		if len(del) == 0 && len(add) == 0 {
+			continue
+		}
+		var texts []string
 		if len(del) > 0 {
-			p.add(Step{Op: OpVLANDel, Link: w.name, Where: w.where, vlans: del, self: self, Text: vlanStepText("del", self, w.name, del)})
+			texts = append(texts, vlanStepText("del", self, w.name, del))
 		}
 		if len(add) > 0 {
-			p.add(Step{Op: OpVLANAdd, Link: w.name, Where: w.where, vlans: add, self: self, Text: vlanStepText("add", self, w.name, add)})
+			texts = append(texts, vlanStepText("add", self, w.name, add))
+		}
+		step.Text = strings.Join(texts, "; ")
+		p.add(step)
+	}
+}
+
+// vlanDiff returns the entries to remove from cur and to add so that a
+// link has want (with manage; without, only missing entries are added).
+func vlanDiff(link string, cur, want []VLANEntry, manage bool) (del, add []VLANEntry) {
+	have := expandVLANs(cur)
+	w := expandVLANs(want)
+	if !manage {
+		for v, f := range have {
+			if _, ok := w[v]; !ok {
+				w[v] = f
+			}
 		}
 	}
+	return compress(link, have, w), compress(link, w, have)
+}
+
+// vlanSetText describes the entries a new port or bridge gets.
+func vlanSetText(self bool, name string, list []VLANEntry, manage bool) string {
+	var parts []string
+	for _, e := range list {
+		parts = append(parts, vlanText(e))
+	}
+	verb := "bridge vlan set dev " + name
+	if self {
+		verb += " self"
+	}
+	if !manage {
+		return "bridge vlan add dev " + name + " " + strings.Join(parts, "; ") + map[bool]string{true: " self", false: ""}[self]
+	}
+	if len(parts) == 0 {
+		return verb + " to no VLANs"
+	}
+	return verb + " to " + strings.Join(parts, "; ")
 }
 
 func vlanStepText(verb string, self bool, name string, list []VLANEntry) string {

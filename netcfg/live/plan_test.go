@@ -75,7 +75,7 @@ func TestPlanSpecExamples(t *testing.T) {
 	}
 	for name, list := range nics {
 		t.Run(name, func(t *testing.T) {
-			path := filepath.Join("..", "testdata", "spec", name+".interfaces")
+			path := filepath.Join("testdata", "spec", name+".interfaces")
 			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
@@ -217,30 +217,25 @@ func simulate(t *testing.T, s *State, p *Plan) *State {
 			link(st.Link).Master, link(st.Link).Port = "", nil
 		case OpPort:
 			link(st.Link).Port.Learning = st.port.Learning
-		case OpVLANAdd:
-			out.VLANs = append(out.VLANs, st.vlans...)
-		case OpVLANDel:
-			have := expandVLANs(nil)
+		case OpVLAN:
+			var cur, kept []VLANEntry
 			for _, e := range out.VLANs {
-				if e.Link != st.Link {
-					continue
-				}
-				for v := e.VID; v <= e.end(); v++ {
-					have[v] = vlanFlags{e.PVID, e.Untagged}
-				}
-			}
-			for _, e := range st.vlans {
-				for v := e.VID; v <= e.end(); v++ {
-					delete(have, v)
-				}
-			}
-			var kept []VLANEntry
-			for _, e := range out.VLANs {
-				if e.Link != st.Link {
+				if e.Link == st.Link {
+					cur = append(cur, e)
+				} else {
 					kept = append(kept, e)
 				}
 			}
-			out.VLANs = append(kept, compress(st.Link, have, nil)...)
+			have := expandVLANs(cur)
+			want := expandVLANs(st.vlans)
+			if !st.manage {
+				for v, f := range have {
+					if _, ok := want[v]; !ok {
+						want[v] = f
+					}
+				}
+			}
+			out.VLANs = append(kept, compress(st.Link, want, nil)...)
 		case OpFDBAdd:
 			out.FDB = append(out.FDB, st.fdb)
 		case OpAddrAdd:
@@ -421,7 +416,7 @@ func TestPlanRefusesMissingDevices(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = makePlan(tg, hostState("eno1"))
-	if !errors.Is(err, ErrPlan) || !strings.Contains(err.Error(), "eno7: no such device") || !strings.Contains(err.Error(), "eno9.5: lower device eno9 does not exist") {
+	if !errors.Is(err, ErrPlan) || !strings.Contains(err.Error(), "eno7: no such device") || !strings.Contains(err.Error(), "interfaces:5:1: eno9: no such device") {
 		t.Errorf("err = %v", err)
 	}
 }
