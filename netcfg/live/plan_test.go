@@ -416,7 +416,7 @@ func TestPlanRefusesMissingDevices(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = makePlan(tg, hostState("eno1"))
-	if !errors.Is(err, ErrPlan) || !strings.Contains(err.Error(), "eno7: no such device") || !strings.Contains(err.Error(), "interfaces:5:1: eno9: no such device") {
+	if !errors.Is(err, ErrPlan) || !strings.Contains(err.Error(), "eno7: no such device") || !strings.Contains(err.Error(), "interfaces:6:1: eno9: no such device") {
 		t.Errorf("err = %v", err)
 	}
 }
