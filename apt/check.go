@@ -388,14 +388,9 @@ func (c *Client) keyFindings(now time.Time) []Finding {
 		out = append(out, Finding{Check: "keyring", Severity: Warning, Message: err.Error(),
 			Advice: "remove or replace the unreadable keyring; APT cannot use it"})
 	}
-	for name, sums := range ReleaseKeys {
-		p := TrustedKeyringDir + "/" + name
-		data, err := c.fs.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		if err := VerifyChecksums(data, sums); err != nil {
-			out = append(out, Finding{Check: "release-key", Severity: Error, Path: p, Message: err.Error(),
+	for _, kc := range c.ReleaseKeyChecksums() {
+		if !kc.OK {
+			out = append(out, Finding{Check: "release-key", Severity: Error, Path: kc.Path, Message: kc.Error,
 				Advice: "download the release key again and verify it with sha512sum as the admin guide shows"})
 		}
 	}

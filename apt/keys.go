@@ -67,6 +67,44 @@ func VerifyChecksums(data []byte, want Checksums) error {
 	return nil
 }
 
+// KeyChecksum is the result of checking a release key file in
+// trusted.gpg.d against its published checksums.
+type KeyChecksum struct {
+	Path  string `json:"path"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// ReleaseKeyChecksums checks every file of trusted.gpg.d named in
+// [ReleaseKeys] against its published checksums, like the admin guide's
+// sha512sum and md5sum steps. Files that are absent are not listed.
+func (c *Client) ReleaseKeyChecksums() []KeyChecksum {
+	var out []KeyChecksum
+	names := make([]string, 0, len(ReleaseKeys))
+	for n := range ReleaseKeys {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		p := TrustedKeyringDir + "/" + n
+		data, err := c.fs.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		kc := KeyChecksum{Path: p}
+		if err == nil {
+			err = VerifyChecksums(data, ReleaseKeys[n])
+		}
+		if err != nil {
+			kc.Error = err.Error()
+		} else {
+			kc.OK = true
+		}
+		out = append(out, kc)
+	}
+	return out
+}
+
 // Key is an OpenPGP public key of a keyring.
 type Key struct {
 	Fingerprint string    `json:"fingerprint"` // upper-case hex

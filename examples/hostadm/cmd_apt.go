@@ -58,7 +58,10 @@ signed its InRelease, or why it could not be verified. JSON: {"keyrings":
 [{"path", "armored", "keys": [{"fingerprint", "keyid", "algorithm", "uids",
 "created", "expires", "revoked", "subkeys"}]}], "repositories": [{"uri",
 "suite", "path", "signature": {"fingerprint", "uid", "created", "keyring"},
-"error"}]}. Exits 1 when a downloaded InRelease does not verify.`},
+"error"}], "release_keys": [{"path", "ok", "error"}]}: release keys with
+published checksums (proxmox-release-bookworm.gpg) are checked against them.
+Exits 1 when a downloaded InRelease does not verify or a release key does
+not match its checksums.`},
 			{Name: "firmware", Summary: "add non-free-firmware to every Debian entry", Run: aptFirmware,
 				Help: `Appends non-free-firmware to each enabled Debian entry that lacks it (the
 Debian Firmware Repository, needed for CPU microcode packages) and prints
@@ -338,15 +341,22 @@ func aptKeys(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	sums := c.ReleaseKeyChecksums()
 	bad := len(errs) > 0
 	for _, rc := range checks {
 		bad = bad || rc.Err != nil
+	}
+	for _, kc := range sums {
+		bad = bad || !kc.OK
 	}
 	if env.JSON {
 		if krs == nil {
 			krs = []*apt.Keyring{}
 		}
-		if err := env.PrintJSON(map[string]any{"keyrings": krs, "repositories": checks}); err != nil {
+		if sums == nil {
+			sums = []apt.KeyChecksum{}
+		}
+		if err := env.PrintJSON(map[string]any{"keyrings": krs, "repositories": checks, "release_keys": sums}); err != nil {
 			return err
 		}
 	} else {
@@ -367,6 +377,13 @@ func aptKeys(ctx context.Context, env *Env, args []string) error {
 		tw.Flush()
 		for _, err := range errs {
 			fmt.Fprintf(env.Stdout, "error: %v\n", err)
+		}
+		for _, kc := range sums {
+			if kc.OK {
+				fmt.Fprintf(env.Stdout, "%s: matches the published SHA-512 and MD5 checksums\n", kc.Path)
+			} else {
+				fmt.Fprintf(env.Stdout, "%s: %s\n", kc.Path, kc.Error)
+			}
 		}
 		fmt.Fprintln(env.Stdout)
 		tw = env.Table()

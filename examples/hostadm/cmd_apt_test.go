@@ -221,8 +221,9 @@ func TestAptKeys(t *testing.T) {
 	in := filepath.Join(root, "var/lib/apt/lists/download.proxmox.com_debian_pve_dists_bookworm_InRelease")
 	b, _ := os.ReadFile(in)
 	os.WriteFile(in, []byte(strings.Replace(string(b), "Suite: stable", "Suite: stablE", 1)), 0o644)
+	os.WriteFile(filepath.Join(root, "etc/apt/trusted.gpg.d/proxmox-release-bookworm.gpg"), []byte("tampered"), 0o644)
 	out, _, code = runAdm(t, "apt", "keys", "--root", root, "--json")
-	if code != 1 || !strings.Contains(out, `"error": "signature verification failed`) {
-		t.Errorf("tampered InRelease: exit %d\n%s", code, out)
+	if code != 1 || !strings.Contains(out, `"error": "signature verification failed`) || !strings.Contains(out, `"error": "checksum mismatch: sha512`) {
+		t.Errorf("tampered InRelease and release key: exit %d\n%s", code, out)
 	}
 }
