@@ -5,7 +5,9 @@ package timesync
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -134,7 +136,7 @@ func TestChronydLoopback(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "etc/chrony/chrony.conf"), []byte(base), 0o644)
 	c := newTestClient(t, &Config{Root: root, Daemon: Chrony, Chronyc: chronyc, ChronyAddress: fmt.Sprintf("127.0.0.1:%d", cmdport)})
 	ctx := context.Background()
-	fast := []Option{{Name: "port", Value: fmt.Sprint(portA)}, {Name: "iburst"}, {Name: "minpoll", Value: "-4"}, {Name: "maxpoll", Value: "-4"}}
+	fast := []Option{{Name: "port", Value: fmt.Sprint(portA)}, {Name: "iburst"}, {Name: "minpoll", Value: "-2"}, {Name: "maxpoll", Value: "-2"}}
 	if err := c.ReplaceSources(ctx, []Source{{Type: Server, Address: "127.0.0.1", Options: fast}}); err != nil {
 		t.Fatal(err)
 	}
@@ -169,6 +171,59 @@ func TestChronydLoopback(t *testing.T) {
 	}
 	if !hasSelected(evs, "127.0.0.1") {
 		t.Errorf("no \"Selected source 127.0.0.1\" in chronyd's log:\n%s", client.Log())
+	}
+
+	// The package's own command protocol client agrees with chronyc,
+	// over UDP and over the Unix socket.
+	for _, addr := range []string{fmt.Sprintf("127.0.0.1:%d", cmdport), run + "/chronyd.sock"} {
+		nc := newTestClient(t, &Config{Root: root, Daemon: Chrony, ChronyAddress: addr})
+		// Between two chronyc readings of the same clock update, the
+		// native reading must match chronyc to its printed precision.
+		var tr, want *Tracking
+		for range 50 {
+			before, err1 := c.Tracking(ctx)
+			native, err2 := nc.Tracking(ctx)
+			after, err3 := c.Tracking(ctx)
+			if err := errors.Join(err1, err2, err3); err != nil {
+				t.Fatalf("%s: tracking: %v", addr, err)
+			}
+			if before.RefTime.Equal(after.RefTime) && before.UpdateInterval == after.UpdateInterval {
+				tr, want = native, after
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if tr == nil {
+			t.Fatalf("%s: chronyd never held still between two readings", addr)
+		}
+		near := func(a, b, abs float64) bool { return math.Abs(a-b) <= abs+math.Abs(b)*1e-6 }
+		if tr.RefID != want.RefID || tr.RefName != want.RefName || tr.Stratum != want.Stratum || tr.Leap != want.Leap ||
+			tr.RefTime.Sub(want.RefTime).Abs() > time.Microsecond ||
+			!near(tr.Offset, want.Offset, 1e-6) || !near(tr.LastOffset, want.LastOffset, 2e-9) || !near(tr.RMSOffset, want.RMSOffset, 2e-9) ||
+			!near(tr.Frequency, want.Frequency, 0.001) || !near(tr.ResidualFreq, want.ResidualFreq, 0.001) || !near(tr.Skew, want.Skew, 0.001) ||
+			!near(tr.RootDelay, want.RootDelay, 2e-9) || !near(tr.RootDispersion, want.RootDispersion, 2e-5) || !near(tr.UpdateInterval, want.UpdateInterval, 0.05) {
+			t.Errorf("%s: native tracking\n%+v\nchronyc\n%+v", addr, tr, want)
+		}
+		ss, err := nc.SourceStates(ctx)
+		if err != nil {
+			t.Fatalf("%s: sources: %v", addr, err)
+		}
+		wantSS, _ := c.SourceStates(ctx)
+		if len(ss) != len(wantSS) {
+			t.Fatalf("%s: native sources %+v, chronyc %+v", addr, ss, wantSS)
+		}
+		for i := range ss {
+			a, b := ss[i], wantSS[i]
+			if a.Address != b.Address || a.Mode != b.Mode || a.State != b.State || a.Stratum != b.Stratum || a.Poll != b.Poll || a.Reach != b.Reach || math.Abs(a.Error-b.Error) > 0.001 {
+				t.Errorf("%s: native source %+v, chronyc %+v", addr, a, b)
+			}
+		}
+	}
+	ents, _ := os.ReadDir(run)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "hostadm.") {
+			t.Errorf("client socket left behind: %s", e.Name())
+		}
 	}
 
 	// The command socket answers too.

@@ -21,8 +21,10 @@
 // atomically under a lock, and refuse to overwrite a concurrent edit.
 // Source options are checked as chronyd reads them.
 //
-// Verification: Client.Tracking and Client.SourceStates ask chronyd
-// (chronyc -c tracking / sources: the selected source, offset, reach),
+// Verification: Client.Tracking and Client.SourceStates ask chronyd for
+// the selected source, offset and reach over its own command protocol
+// (DialChrony: the Unix socket or UDP port 323, what chronyc speaks), or
+// through chronyc -c when Config.Chronyc names it;
 // Client.TimesyncStatus asks systemd-timesyncd (timedatectl
 // timesync-status), Client.Journal returns the daemon's journal classified
 // ("Selected source 10.0.0.1 (ntp1.example.com)" is an EventSelected for

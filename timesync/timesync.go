@@ -87,16 +87,20 @@ type Config struct {
 	// socket path or host[:port]; "" means chronyc's default (the
 	// /run/chrony socket, then 127.0.0.1:323).
 	ChronyAddress string
-	// Chronyc is the chronyc program; "" means "chronyc" in PATH.
+	// Chronyc, when set, is the chronyc program Tracking and SourceStates
+	// run instead of speaking chronyd's command protocol themselves
+	// (DialChrony). ReloadSources always runs chronyc: this one, or
+	// "chronyc" in PATH.
 	Chronyc string
 }
 
 // Client reads and edits a host's time synchronisation.
 type Client struct {
-	fs     *rootfs.FS
-	cfg    Config
-	run    runner.Runner
-	procFn func() []string // comm of running processes, for tests
+	fs         *rootfs.FS
+	cfg        Config
+	useChronyc bool
+	run        runner.Runner
+	procFn     func() []string // comm of running processes, for tests
 }
 
 // New returns a Client. A nil cfg means defaults.
@@ -108,7 +112,7 @@ func New(cfg *Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{fs: f, cfg: *cfg, run: runner.Default}
+	c := &Client{fs: f, cfg: *cfg, run: runner.Default, useChronyc: cfg.Chronyc != ""}
 	if c.cfg.Chronyc == "" {
 		c.cfg.Chronyc = "chronyc"
 	}
@@ -747,8 +751,18 @@ func (c *Client) chronyc(ctx context.Context, args ...string) ([]byte, error) {
 	return res.Stdout, nil
 }
 
-// Tracking asks chronyd for its tracking state (chronyc -c tracking).
+// Tracking asks chronyd for its tracking state, over its command
+// protocol (DialChrony with Config.ChronyAddress), or with chronyc -c
+// tracking when Config.Chronyc is set.
 func (c *Client) Tracking(ctx context.Context) (*Tracking, error) {
+	if !c.useChronyc {
+		conn, err := DialChrony(ctx, c.cfg.ChronyAddress)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		return conn.Tracking(ctx)
+	}
 	out, err := c.chronyc(ctx, "tracking")
 	if err != nil {
 		return nil, err
@@ -756,9 +770,17 @@ func (c *Client) Tracking(ctx context.Context) (*Tracking, error) {
 	return ParseTracking(out)
 }
 
-// SourceStates asks chronyd for its sources' state (chronyc -c
-// sources).
+// SourceStates asks chronyd for its sources' state, over its command
+// protocol or with chronyc -c sources when Config.Chronyc is set.
 func (c *Client) SourceStates(ctx context.Context) ([]SourceState, error) {
+	if !c.useChronyc {
+		conn, err := DialChrony(ctx, c.cfg.ChronyAddress)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		return conn.Sources(ctx)
+	}
 	out, err := c.chronyc(ctx, "sources")
 	if err != nil {
 		return nil, err
