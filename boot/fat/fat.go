@@ -74,6 +74,7 @@ func Format(dev Device, size int64, opts *FormatOptions) error {
 // corrects what it leaves behind. An FS is not safe for concurrent use.
 type FS struct {
 	dev    Device
+	io     *coalescer
 	size   int64
 	hidden uint32
 	fs     *fat32.FileSystem
@@ -97,11 +98,12 @@ func Open(dev Device, size int64, hiddenSectors uint32) (*FS, error) {
 			return nil, fmt.Errorf("repair %q: %w", rep.Problems, err)
 		}
 	}
-	f, err := fat32.Read(diskfsio.New(dev, dev, size), size, 0, 512)
+	co := &coalescer{dev: dev}
+	f, err := fat32.Read(diskfsio.New(co, co, size), size, 0, 512)
 	if err != nil {
 		return nil, fmt.Errorf("read FAT32: %w", err)
 	}
-	return &FS{dev: dev, size: size, hidden: hiddenSectors, fs: f, g: g}, nil
+	return &FS{dev: dev, io: co, size: size, hidden: hiddenSectors, fs: f, g: g}, nil
 }
 
 // VolumeID returns the volume serial number.
@@ -119,6 +121,9 @@ func (f *FS) Close() error {
 		return nil
 	}
 	f.fs = nil
+	if err := f.io.flush(); err != nil {
+		return err
+	}
 	_, err := Repair(f.dev, f.hidden)
 	if s, ok := f.dev.(interface{ Sync() error }); ok && err == nil {
 		err = s.Sync()
@@ -200,7 +205,10 @@ func (f *FS) MkdirAll(name string) error {
 		}
 		return nil
 	}
-	return f.fs.Mkdir(name)
+	if err := f.fs.Mkdir(name); err != nil {
+		return err
+	}
+	return f.io.flush()
 }
 
 // WriteFile creates or replaces name with data in place, creating its
@@ -226,7 +234,10 @@ func (f *FS) WriteFile(name string, data []byte) error {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
 	}
-	return fl.Close()
+	if err := fl.Close(); err != nil {
+		return err
+	}
+	return f.io.flush()
 }
 
 // Rename renames a file within its directory, replacing newname if it
@@ -240,7 +251,10 @@ func (f *FS) Rename(oldname, newname string) error {
 	if !f.Exists(oldname) {
 		return &iofs.PathError{Op: "rename", Path: oldname, Err: iofs.ErrNotExist}
 	}
-	return f.fs.Rename(oldname, newname)
+	if err := f.fs.Rename(oldname, newname); err != nil {
+		return err
+	}
+	return f.io.flush()
 }
 
 // Remove removes a file or an empty directory.
@@ -251,7 +265,10 @@ func (f *FS) Remove(name string) error {
 	}
 	// go-diskfs checks that a directory is empty through fs.ReadDir,
 	// which wants an unrooted name.
-	return f.fs.Remove(strings.TrimPrefix(name, "/"))
+	if err := f.fs.Remove(strings.TrimPrefix(name, "/")); err != nil {
+		return err
+	}
+	return f.io.flush()
 }
 
 // RemoveAll removes name and everything below it; a missing name is not
