@@ -57,6 +57,7 @@ func policyTree(t *testing.T, prefs, aptConf string) string {
 // TestPolicyAgainstAPT compares candidate selection with APT's under
 // different pins: the same "apt list -a" and "apt list --upgradable".
 func TestPolicyAgainstAPT(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, prefs, defaultRelease string }{
 		{"defaults", "", ""},
 		{"backports at 500", "Package: *\nPin: release a=stable-backports\nPin-Priority: 500\n", ""},

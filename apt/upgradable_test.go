@@ -113,6 +113,7 @@ func TestUpgradableFixtureAgainstAPT(t *testing.T) {
 // TestUpgradableHostAgainstAPT is the differential test on this machine's
 // own status and lists: the same set as "apt list --upgradable".
 func TestUpgradableHostAgainstAPT(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("/var/lib/apt/lists/*_Packages*")
 	if len(files) == 0 {
 		testenv.Skip(t, "no package lists in /var/lib/apt/lists: run apt-get update")
@@ -230,6 +231,7 @@ func TestAptListLineShape(t *testing.T) {
 // machine's installed packages. APT's "auto-removable" needs its
 // dependency solver; those lines count as "automatic".
 func TestVersionsHostAgainstAPT(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("/var/lib/apt/lists/*_Packages*")
 	if len(files) == 0 {
 		testenv.Skip(t, "no package lists in /var/lib/apt/lists: run apt-get update")

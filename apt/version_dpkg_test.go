@@ -116,6 +116,7 @@ func invalidVariants(rng *rand.Rand, versions []string, n int) []string {
 // random pairs and pairs with an invalid side) must get dpkg's answer,
 // and exactly the strings dpkg complains about must be rejected.
 func TestCompareVersionsAgainstDpkg(t *testing.T) {
+	t.Parallel()
 	testenv.RequireTool(t, "dpkg")
 	versions := hostListVersions(t)
 	if len(versions) < 100 {
