@@ -23,7 +23,27 @@
 // differently from what the file seems to say.
 //
 // [Query] reproduces "ifquery -o json" of ifupdown2 exactly, so scripts
-// written against ifquery can switch.
+// written against ifquery can switch. [File.Canonical] lays a file out in
+// one style without changing what ifupdown2 reads.
+//
+// # The host's files
+//
+// [New] opens a system's root ("/" or a mounted target). [Host.Editable],
+// [Host.Stage], [Host.Diff], [Host.Revert] and [Host.Commit] work like
+// Proxmox VE's staging: changes go to /etc/network/interfaces.new under
+// the lock Proxmox VE's API takes, writes are atomic and refuse to
+// overwrite a concurrent edit ([ErrConflict]), and [Host.Rollback] undoes
+// a commit whose live apply failed. [Host.Links] and [Host.PinName] read
+// and write systemd .link files ([ParseLink] is lossless);
+// [ParsePredictableName] and [ParseName] take interface names apart;
+// [NamingScheme] finds the net.naming-scheme= pin of a kernel command
+// line; [Host.SetIPv6] writes the guide's sysctl snippet.
+//
+// # Setups
+//
+// [DefaultBridge], [Routed], [Masquerade], [Bonded] and [ManagementVLAN]
+// build the admin guide's example configurations from a few parameters;
+// with the guide's parameters their output equals the guide's text.
 //
 // # ifupdown2's reading
 //

@@ -366,18 +366,21 @@ func (n *Network) Ordered() ([]*Interface, error) {
 	return out, nil
 }
 
-// known attributes, interpreted by the model.
-var knownAttrs = map[string]bool{
-	"address": true, "netmask": true, "gateway": true, "mtu": true, "hwaddress": true,
-	"bridge-ports": true, "bridge-stp": true, "bridge-fd": true, "bridge-vlan-aware": true,
-	"bridge-vids": true, "bridge-pvid": true, "bridge-disable-mac-learning": true,
-	"bond-slaves": true, "bond-ports": true, "bond-mode": true, "bond-miimon": true,
-	"bond-xmit-hash-policy": true, "bond-lacp-rate": true, "bond-primary": true,
-	"bond-min-links": true, "bond-updelay": true, "bond-downdelay": true,
-	"vlan-raw-device": true, "vlan-id": true, "vlan-protocol": true,
-	"ovs-type": true, "ovs-bridge": true, "ovs-ports": true, "ovs-bonds": true,
-	"ovs-options": true, "ovs-tag": true,
-	"pre-up": true, "up": true, "post-up": true, "down": true, "pre-down": true, "post-down": true,
+// knownAttr reports whether the model interprets the attribute key.
+func knownAttr(key string) bool {
+	switch key {
+	case "address", "netmask", "gateway", "mtu", "hwaddress",
+		"bridge-ports", "bridge-stp", "bridge-fd", "bridge-vlan-aware",
+		"bridge-vids", "bridge-pvid", "bridge-disable-mac-learning",
+		"bond-slaves", "bond-ports", "bond-mode", "bond-miimon",
+		"bond-xmit-hash-policy", "bond-lacp-rate", "bond-primary",
+		"bond-min-links", "bond-updelay", "bond-downdelay",
+		"vlan-raw-device", "vlan-id", "vlan-protocol",
+		"ovs-type", "ovs-bridge", "ovs-ports", "ovs-bonds",
+		"ovs-options", "ovs-tag":
+		return true
+	}
+	return IsCommandHook(key)
 }
 
 // IsCommandHook reports whether key is one of the command options.
@@ -395,7 +398,7 @@ func (n *Network) issue(pos Pos, iface, check string, err error) {
 
 func (n *Network) build(g *group) *Interface {
 	i := n.ifaces.new()
-	*i = Interface{Name: g.name, Pos: g.objs[0].stanza.pos}
+	i.Name, i.Pos = g.name, g.objs[0].stanza.pos
 	count := 0
 	for _, o := range g.objs {
 		count += len(o.stanza.Body)
@@ -441,7 +444,7 @@ func (n *Network) build(g *group) *Interface {
 			} else {
 				i.HWAddress = mac
 			}
-		case !knownAttrs[a.Key]:
+		case !knownAttr(a.Key):
 			i.Unknown = append(i.Unknown, a)
 		}
 	}

@@ -66,11 +66,23 @@ func (l ErrorList) err() error {
 	return l
 }
 
-// methods lists the address methods per family that ifupdown2 accepts,
-// plus "auto" (SLAAC) for inet6, which Proxmox VE writes.
-var methods = map[string][]string{
-	"inet":  {"static", "manual", "loopback", "dhcp", "dhcp6", "ppp", "tunnel"},
-	"inet6": {"static", "manual", "loopback", "dhcp", "dhcp6", "ppp", "tunnel", "auto"},
+// inetMethods and inet6Methods list the address methods that ifupdown2
+// accepts, plus "auto" (SLAAC) for inet6, which Proxmox VE writes.
+var (
+	inetMethods  = []string{"static", "manual", "loopback", "dhcp", "dhcp6", "ppp", "tunnel"}
+	inet6Methods = []string{"static", "manual", "loopback", "dhcp", "dhcp6", "ppp", "tunnel", "auto"}
+)
+
+// familyMethods returns the methods of an address family, nil for an
+// unknown family.
+func familyMethods(family string) []string {
+	switch family {
+	case "inet":
+		return inetMethods
+	case "inet6":
+		return inet6Methods
+	}
+	return nil
 }
 
 // Parse reads an interfaces file. It always returns a *File that formats
@@ -205,7 +217,7 @@ func (p *parser) comment(u *unit) *Comment {
 	n := p.node(u)
 	n.pos.Col = 0
 	c := p.comments.new()
-	*c = Comment{node: n, Text: u.text}
+	c.node, c.Text = n, u.text
 	return c
 }
 
@@ -242,7 +254,7 @@ func (p *parser) auto(u *unit, words []string) {
 		return
 	}
 	a := p.autos.new()
-	*a = Auto{node: n, Keyword: kw, Names: slices.Clone(names)}
+	a.node, a.Keyword, a.Names = n, kw, slices.Clone(names)
 	p.f.Stmts = append(p.f.Stmts, a)
 }
 
@@ -254,7 +266,7 @@ func (p *parser) stanza(u *unit, words []string) {
 		return
 	}
 	s := p.stanzas.new()
-	*s = Stanza{node: n, Keyword: words[0], Name: words[1]}
+	s.node, s.Keyword, s.Name = n, words[0], words[1]
 	if len(words) > 2 {
 		s.Family = words[2]
 	}
@@ -265,7 +277,7 @@ func (p *parser) stanza(u *unit, words []string) {
 		s.Extra = pySplit(u.text, -1)[4:]
 	}
 	if s.Family != "" {
-		if ms, ok := methods[s.Family]; !ok {
+		if ms := familyMethods(s.Family); ms == nil {
 			p.errorf(n.pos, ErrFamily, "iface %s: %q", s.Name, s.Family)
 		} else if s.Method != "" && !contains(ms, s.Method) {
 			p.errorf(n.pos, ErrMethod, "iface %s: %q for %s", s.Name, s.Method, s.Family)
@@ -308,7 +320,7 @@ func (p *parser) stanza(u *unit, words []string) {
 			continue
 		}
 		o := p.options.new()
-		*o = Option{node: vn, Key: key, Value: value, Template: isTemplate(v.text)}
+		o.node, o.Key, o.Value, o.Template = vn, key, value, isTemplate(v.text)
 		s.Body = append(s.Body, o)
 	}
 	for j := last + 1; j < len(p.buf); j++ {

@@ -135,7 +135,7 @@ func (rd *reader) stanza(f *File, s *Stanza) {
 		rd.r.notes = append(rd.r.notes, note{pos: s.pos, kind: noteLongName, name: name})
 	}
 	o := rd.objs.new()
-	*o = object{name: name, written: written, vlan: s.Keyword == "vlan", stanza: s, file: f}
+	o.name, o.written, o.vlan, o.stanza, o.file = name, written, s.Keyword == "vlan", s, f
 	switch s.Family {
 	case "":
 	case "inet":
@@ -147,7 +147,7 @@ func (rd *reader) stanza(f *File, s *Stanza) {
 	}
 	o.method = s.Method
 	if len(o.families) > 0 {
-		if _, ok := methods[s.Family]; !ok {
+		if familyMethods(s.Family) == nil {
 			o.families, o.method = nil, ""
 		} else if o.method == "" {
 			o.method = "static"

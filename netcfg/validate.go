@@ -185,7 +185,7 @@ func (v *validator) badLine(b *BadLine) {
 
 func (v *validator) stanza(s *Stanza) {
 	if s.Family != "" {
-		if ms, ok := methods[s.Family]; !ok {
+		if ms := familyMethods(s.Family); ms == nil {
 			v.add(SeverityError, s.pos, s.Name, "family", ErrFamily, "iface %s: %q (want inet or inet6)", s.Name, s.Family)
 		} else if s.Method != "" && !contains(ms, s.Method) {
 			v.add(SeverityError, s.pos, s.Name, "method", ErrMethod, "iface %s: %q for %s (want one of %s)", s.Name, s.Method, s.Family, strings.Join(ms, ", "))
