@@ -432,6 +432,11 @@ func (f *SourceFile) Add(e Entry) (*Entry, error) {
 	if f.Syntax == Deb822 {
 		text = e.deb822()
 	} else {
+		for _, o := range e.Options {
+			if strings.Contains(o.Value, "\n") {
+				return nil, fmt.Errorf("%w: option %s spans lines (an inline key needs a .sources file)", ErrEdit, o.Name)
+			}
+		}
 		text = e.String() + "\n"
 		if e.Comment != "" {
 			text = "# " + strings.ReplaceAll(e.Comment, "\n", "\n# ") + "\n" + text

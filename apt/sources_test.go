@@ -376,3 +376,21 @@ func TestTrailingCommentsKept(t *testing.T) {
 		}
 	}
 }
+
+func TestAddInlineKeyNeedsDeb822(t *testing.T) {
+	f := mustParse(t, "/etc/apt/sources.list", "")
+	_, err := f.Add(Entry{URIs: []string{"http://x/"}, Suites: []string{"a"}, Components: []string{"main"},
+		Options: []Option{{Key: "Signed-By", Value: "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nx\n-----END PGP PUBLIC KEY BLOCK-----"}}})
+	if !errors.Is(err, ErrEdit) {
+		t.Errorf("inline key in a .list: %v", err)
+	}
+	g := mustParse(t, "/etc/apt/sources.list.d/x.sources", "")
+	e, err := g.Add(Entry{URIs: []string{"http://x/"}, Suites: []string{"a"}, Components: []string{"main"}, Enabled: true,
+		Options: []Option{{Key: "Signed-By", Value: "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nx\n-----END PGP PUBLIC KEY BLOCK-----"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, key := e.SignedBy(); !strings.Contains(string(key), "\n\nx\n") || !strings.Contains(string(g.Format()), "Signed-By: -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n x\n") {
+		t.Errorf("inline key not kept:\n%s", g.Format())
+	}
+}
