@@ -12,7 +12,7 @@ import (
 
 func TestLoadIncludes(t *testing.T) {
 	fsys := fstest.MapFS{
-		"etc/network/interfaces": {Data: []byte("auto lo\niface lo inet loopback\n\nsource interfaces.d/*\nsource-directory /etc/network/extra\nsource /etc/network/missing\nsource /etc/network/loop\n")},
+		"etc/network/interfaces":           {Data: []byte("auto lo\niface lo inet loopback\n\nsource interfaces.d/*\nsource-directory /etc/network/extra\nsource /etc/network/missing\nsource /etc/network/loop\n")},
 		"etc/network/interfaces.d/b-vmbr1": {Data: []byte("auto vmbr1\niface vmbr1 inet manual\n\tbridge-ports none\n")},
 		"etc/network/interfaces.d/a-eno1":  {Data: []byte("iface eno1 inet manual\n")},
 		"etc/network/interfaces.d/sub/x":   {Data: []byte("iface nope inet manual\n")},
