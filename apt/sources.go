@@ -191,7 +191,9 @@ func (e *Entry) File() *SourceFile { return e.file }
 // Pos returns "path:line" for messages.
 func (e *Entry) Pos() string { return fmt.Sprintf("%s:%d", e.file.Path, e.Line) }
 
-// String formats the entry the way a one-line file writes it.
+// String formats the entry the way a one-line file writes it (several
+// types, URIs or suites, which only deb822 stanzas hold, are joined with
+// commas).
 func (e *Entry) String() string {
 	var b strings.Builder
 	if !e.Enabled {
@@ -432,6 +434,9 @@ func (f *SourceFile) Add(e Entry) (*Entry, error) {
 	if f.Syntax == Deb822 {
 		text = e.deb822()
 	} else {
+		if len(e.Types) != 1 || len(e.URIs) != 1 || len(e.Suites) != 1 {
+			return nil, fmt.Errorf("%w: a one-line entry has one type, URI and suite; add each on its own", ErrEdit)
+		}
 		for _, o := range e.Options {
 			if strings.Contains(o.Value, "\n") {
 				return nil, fmt.Errorf("%w: option %s spans lines (an inline key needs a .sources file)", ErrEdit, o.Name)

@@ -384,6 +384,9 @@ func TestAddInlineKeyNeedsDeb822(t *testing.T) {
 	if !errors.Is(err, ErrEdit) {
 		t.Errorf("inline key in a .list: %v", err)
 	}
+	if _, err := f.Add(Entry{Types: []string{"deb", "deb-src"}, URIs: []string{"http://x/"}, Suites: []string{"a"}, Components: []string{"main"}}); !errors.Is(err, ErrEdit) {
+		t.Errorf("two types on one line: %v", err)
+	}
 	g := mustParse(t, "/etc/apt/sources.list.d/x.sources", "")
 	e, err := g.Add(Entry{URIs: []string{"http://x/"}, Suites: []string{"a"}, Components: []string{"main"}, Enabled: true,
 		Options: []Option{{Key: "Signed-By", Value: "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nx\n-----END PGP PUBLIC KEY BLOCK-----"}}})
