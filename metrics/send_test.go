@@ -136,7 +136,7 @@ func TestGraphiteTCP(t *testing.T) {
 	}()
 	s, _ = NewSender(Server{Type: Graphite, ID: "g", Server: "127.0.0.1", Port: stall.Addr().(*net.TCPAddr).Port, Proto: TCP, Timeout: time.Second}, "")
 	start := time.Now()
-	err = s.Send(context.Background(), nodePoints(200000))
+	err = s.Send(context.Background(), nodePoints(100000))
 	if err == nil || time.Since(start) > 10*time.Second {
 		t.Errorf("stalled server: err %v after %v", err, time.Since(start))
 	}
@@ -284,7 +284,12 @@ func TestInfluxHTTP(t *testing.T) {
 	}
 
 	// A server slower than the timeout.
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(3 * time.Second) }))
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(3 * time.Second):
+		}
+	}))
 	defer slow.Close()
 	srv.Port = slow.Listener.Addr().(*net.TCPAddr).Port
 	s, _ = NewSender(srv, "t")

@@ -232,15 +232,19 @@ type ChronyConn struct {
 
 // DialChrony connects to chronyd. addr is a Unix socket path or
 // host[:port] (port 323 by default); "" means DefaultChronySocket when it
-// exists, else 127.0.0.1:323. Over the Unix socket this side binds a
+// can be used, else 127.0.0.1:323. Over the Unix socket this side binds a
 // socket of its own next to chronyd's, which needs write access to that
 // directory (root, or chronyd's user); monitoring over UDP needs none.
 func DialChrony(ctx context.Context, addr string) (*ChronyConn, error) {
 	if addr == "" {
-		addr = "127.0.0.1"
+		// As chronyc: the socket when it can be used, else UDP (which
+		// is enough for monitoring, and works without root).
 		if _, err := os.Stat(DefaultChronySocket); err == nil {
-			addr = DefaultChronySocket
+			if c, err := DialChrony(ctx, DefaultChronySocket); err == nil {
+				return c, nil
+			}
 		}
+		addr = "127.0.0.1"
 	}
 	var seq [4]byte
 	rand.Read(seq[:])
