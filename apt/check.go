@@ -342,17 +342,16 @@ type Standard struct {
 }
 
 // Check reads the sources, subscription and key state of the root and
-// runs the repository checks. now is used for key expiry (zero: the
+// runs the repository checks (those about suites only when the release is
+// known). now is used for key expiry (zero: the
 // current time).
 func (c *Client) Check(now time.Time) (*Report, error) {
 	src, err := c.Sources()
 	if err != nil {
 		return nil, err
 	}
-	code, err := c.Codename()
-	if err != nil {
-		return nil, err
-	}
+	// Without a known release the suite checks are skipped.
+	code, _ := c.Codename()
 	r := &Report{Codename: code, Subscription: c.Subscription(), Ignored: src.Ignored}
 	origin := c.originOf()
 	opt := CheckOptions{Codename: code, Subscription: r.Subscription.Active(), Origin: origin,

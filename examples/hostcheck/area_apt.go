@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -39,7 +41,16 @@ func checkApt(ctx context.Context, e *env, s *Section) {
 			other++
 		}
 	}
-	s.OK("repositories", "%d enabled repository entries on %s; standard: %s", other, rep.Codename, orNone(enabled))
+	release := rep.Codename
+	if release == "" {
+		release = "an unknown release"
+	}
+	if other == 0 {
+		s.Warn("repositories", "configure the Debian and Proxmox VE repositories in /etc/apt/sources.list (see Package Repositories)",
+			"no repository is enabled on %s", release)
+	} else {
+		s.OK("repositories", "%d enabled repository entries on %s; standard: %s", other, release, orNone(enabled))
+	}
 	for _, f := range rep.Findings {
 		var fd *Finding
 		switch f.Severity {
@@ -79,7 +90,11 @@ func checkApt(ctx context.Context, e *env, s *Section) {
 		return
 	}
 	ups, err := res.ups, res.err
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		s.Info("upgradable", "", "no dpkg database to compare with the package lists: %v", err)
+		return
+	case err != nil:
 		s.Warn("upgradable", "", "cannot compute upgradable packages: %v", err)
 		return
 	}
