@@ -54,7 +54,7 @@ func (d *chronyd) stop() {
 	}
 }
 
-func startChronyd(t *testing.T, bin, conf string) *chronyd {
+func startChronyd(t testing.TB, bin, conf string) *chronyd {
 	t.Helper()
 	d := &chronyd{done: make(chan struct{})}
 	d.cmd = exec.Command(bin, "-x", "-d", "-u", "root", "-f", conf)
@@ -67,7 +67,7 @@ func startChronyd(t *testing.T, bin, conf string) *chronyd {
 	return d
 }
 
-func freeUDPPort(t *testing.T) int {
+func freeUDPPort(t testing.TB) int {
 	t.Helper()
 	c, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -79,7 +79,7 @@ func freeUDPPort(t *testing.T) int {
 
 // chronyServer starts a chronyd serving its local clock at stratum 8 on
 // addr:port.
-func chronyServer(t *testing.T, bin, addr string, port int) *chronyd {
+func chronyServer(t testing.TB, bin, addr string, port int) *chronyd {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "server.conf")
 	text := fmt.Sprintf("port %d\nbindaddress %s\nallow 127.0.0.0/8\nlocal stratum 8\ncmdport 0\npidfile %s/chronyd.pid\nbindcmdaddress %s/chronyd.sock\n", port, addr, dir, dir)
@@ -90,7 +90,7 @@ func chronyServer(t *testing.T, bin, addr string, port int) *chronyd {
 }
 
 // waitSelected polls chronyd until it selected a source, and returns it.
-func waitSelected(t *testing.T, c *Client, d *chronyd) *Status {
+func waitSelected(t testing.TB, c *Client, d *chronyd) *Status {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -306,4 +306,41 @@ func hasSelected(evs []Event, addr string) bool {
 		}
 	}
 	return false
+}
+
+// BenchmarkChronyTracking asks a running chronyd for its tracking report:
+// over the command protocol directly, and by running chronyc -c.
+func BenchmarkChronyTracking(b *testing.B) {
+	testenv.RequireRoot(b)
+	dir := ifquerytest.Unpacked(b, "chrony", "chrony")
+	bin := filepath.Join(dir, "usr/sbin/chronyd")
+	port, cmdport := freeUDPPort(b), freeUDPPort(b)
+	chronyServer(b, bin, "127.0.0.1", port)
+	run := b.TempDir()
+	conf := filepath.Join(run, "client.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf("server 127.0.0.1 port %d iburst minpoll -2 maxpoll -2\nport 0\ncmdport %d\nbindcmdaddress 127.0.0.1\nbindcmdaddress %s/chronyd.sock\npidfile %s/chronyd.pid\n", port, cmdport, run, run)), 0o644)
+	d := startChronyd(b, bin, conf)
+	addr := fmt.Sprintf("127.0.0.1:%d", cmdport)
+	chronyc := newTestClient(b, &Config{Daemon: Chrony, ChronyAddress: addr, Chronyc: filepath.Join(dir, "usr/bin/chronyc")})
+	waitSelected(b, chronyc, d)
+	ctx := context.Background()
+	b.Run("hostadm", func(b *testing.B) {
+		conn, err := DialChrony(ctx, addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		for b.Loop() {
+			if _, err := conn.Tracking(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("vs=chronyc", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := chronyc.Tracking(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

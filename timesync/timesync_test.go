@@ -37,7 +37,7 @@ func write(t *testing.T, root, name, data string) {
 	}
 }
 
-func newTestClient(t *testing.T, cfg *Config) *Client {
+func newTestClient(t testing.TB, cfg *Config) *Client {
 	t.Helper()
 	c, err := New(cfg)
 	if err != nil {
