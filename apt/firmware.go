@@ -139,7 +139,8 @@ func (c *Client) EditSources(ctx context.Context, edit func(src *Sources) ([]*So
 // WriteSourceFile writes a sources file atomically. A file read from disk
 // is written only if it still has the content it was read with; a file
 // made with [NewSourceFile] only if none exists yet. A file left without
-// any line is removed.
+// any line is removed. It takes no lock: for a read-modify-write cycle
+// use [Client.EditSources].
 func (c *Client) WriteSourceFile(f *SourceFile) error {
 	expect := rootfs.Digest{}
 	if f.exists {
