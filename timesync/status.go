@@ -62,6 +62,10 @@ func (c *Client) Status(ctx context.Context) (*Status, error) {
 	} else {
 		st.Problems = append(st.Problems, err.Error())
 	}
+	if !d.Running() && d.Active != "unknown" && c.cfg.Daemon == "" {
+		st.Problems = append(st.Problems, d.Name+" is "+d.Active)
+		return st, nil
+	}
 	switch d.Name {
 	case Chrony:
 		if t, err := c.Tracking(ctx); err == nil {
