@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"debug/elf"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +18,8 @@ import (
 	"time"
 
 	"github.com/hostadm/hostadm/internal/runner"
+	"github.com/ulikunitz/xz"
+	"golang.org/x/sys/unix"
 )
 
 // KernelMeta is the Debian package whose dependency names the guest
@@ -53,6 +57,11 @@ type Assets struct {
 	KernelRelease string
 	// Kernel is the guest kernel image (vmlinuz), signed by Debian.
 	Kernel string
+	// VMLinux is Kernel decompressed (an ELF file with a PVH entry
+	// point): QEMU starts it directly, without the firmware and the
+	// kernel's own decompression, which take 10 to 20 seconds under
+	// emulation. Runs without OVMF boot it.
+	VMLinux string
 	// KernelTree is the unpacked kernel package: Kernel and
 	// lib/modules/<release>.
 	KernelTree string
@@ -133,6 +142,17 @@ func FindModuleRoot(dir string) (string, error) {
 // this kernel and ZFS version. Each stage that does work is logged with
 // its time; a second call with a warm cache only asks APT for versions.
 func (e *Env) Prepare(ctx context.Context) (*Assets, error) {
+	return e.prepare(ctx, false)
+}
+
+// prepare does Prepare's work; bootOnly unpacks only the kernel and the
+// boot loader, for boot tests.
+func (e *Env) prepare(ctx context.Context, bootOnly bool) (*Assets, error) {
+	unlock, err := e.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	a := &Assets{}
 	kver, err := e.kernelRelease(ctx)
 	if err != nil {
@@ -147,7 +167,11 @@ func (e *Env) Prepare(ctx context.Context) (*Assets, error) {
 	kbuild := []string{"linux-headers-" + kver, "linux-headers-" + common, "linux-kbuild-" + kmajor}
 
 	tools := []string{ZFSPackage, "dkms", "systemd-boot-efi"}
-	vers, err := e.candidates(ctx, slices.Concat([]string{"linux-image-" + kver}, tools, kbuild, guestPackages, zfsDevPackages))
+	guest, zfsDev := guestPackages, zfsDevPackages
+	if bootOnly {
+		kbuild, guest, zfsDev = nil, nil, nil
+	}
+	vers, err := e.candidates(ctx, slices.Concat([]string{"linux-image-" + kver}, tools, kbuild, guest, zfsDev))
 	if err != nil {
 		return nil, err
 	}
@@ -170,9 +194,12 @@ func (e *Env) Prepare(ctx context.Context) (*Assets, error) {
 		{a.KernelTree, []string{"linux-image-" + kver}},
 		{a.Tools, tools},
 		{kbuildDir, kbuild},
-		{a.GuestRoot, guestPackages},
-		{a.ZFSDev, zfsDevPackages},
+		{a.GuestRoot, guest},
+		{a.ZFSDev, zfsDev},
 	} {
+		if len(t.pkgs) == 0 {
+			continue
+		}
 		n, err := e.unpack(ctx, t.dir, vers, t.pkgs...)
 		if err != nil {
 			return nil, err
@@ -190,6 +217,17 @@ func (e *Env) Prepare(ctx context.Context) (*Assets, error) {
 			return nil, err
 		}
 	}
+	a.OVMFCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+	a.OVMFVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+	if bootOnly {
+		return a, nil
+	}
+	a.VMLinux = filepath.Join(a.KernelTree, "boot", "vmlinux-"+kver)
+	if _, err := os.Stat(a.VMLinux); err != nil {
+		if err := extractVMLinux(a.Kernel, a.VMLinux); err != nil {
+			return nil, err
+		}
+	}
 	if err := fixKbuild(kbuildDir, kver, common); err != nil {
 		return nil, err
 	}
@@ -201,10 +239,39 @@ func (e *Env) Prepare(ctx context.Context) (*Assets, error) {
 	if err := e.indexModules(ctx, a); err != nil {
 		return nil, err
 	}
-
-	a.OVMFCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
-	a.OVMFVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 	return a, nil
+}
+
+// lock serializes the runs that share the cache (engineers running the
+// tier at once in one work tree): unpacking, DKMS and image builds.
+func (e *Env) lock(ctx context.Context) (func(), error) {
+	if err := os.MkdirAll(e.cache(), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(e.cache(), ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	for waited := false; ; waited = true {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
+		}
+		if !waited {
+			e.logf("waiting for another run that prepares the cache")
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	return func() { f.Close() }, nil
 }
 
 var releaseRE = regexp.MustCompile(`Depends: linux-image-(\d+\.\d+\.\d+-\d+-amd64)\b`)
@@ -439,6 +506,41 @@ func (e *Env) indexModules(ctx context.Context, a *Assets) error {
 		return err
 	}
 	return os.WriteFile(stamp, want, 0o644)
+}
+
+// extractVMLinux decompresses the kernel in a bzImage (Debian's kernels
+// are XZ-compressed) into an ELF file.
+func extractVMLinux(bzImage, out string) error {
+	b, err := os.ReadFile(bzImage)
+	if err != nil {
+		return err
+	}
+	i := bytes.Index(b, []byte("\xfd7zXZ\x00"))
+	if i < 0 {
+		return fmt.Errorf("%s: no XZ-compressed kernel inside", bzImage)
+	}
+	r, err := xz.ReaderConfig{SingleStream: true}.NewReader(bytes.NewReader(b[i:]))
+	if err != nil {
+		return fmt.Errorf("%s: %w", bzImage, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(out), ".vmlinux-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", bzImage, err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	ef, err := elf.Open(f.Name())
+	if err != nil {
+		return fmt.Errorf("%s: the decompressed kernel: %w", bzImage, err)
+	}
+	ef.Close()
+	return os.Rename(f.Name(), out)
 }
 
 func copyFile(src, dst string, perm os.FileMode) error {

@@ -101,6 +101,27 @@
 // copied beside the binary, which runs in its package directory. There
 // is no network beyond the guest's own links, and no systemd.
 //
+// # Boot tests
+//
+// BootImage boots a disk image a test made (GPT, an ESP with
+// systemd-boot, a kernel, an initrd and loader entries) under QEMU and
+// OVMF, on the host, and passes when the serial console shows a marker;
+// BootResult.Line is the console line with the marker. DebianBoot gives
+// such a test the Debian kernel the tier boots and systemd-bootx64.efi
+// (unpacked under .cache/vm), and MarkerInitrd an initrd whose init
+// prints "<marker> release=<kernel release> cmdline=<command line>" on
+// the console and ttyS0 and powers off. Give the loader entry
+// "console=ttyS0" so that the kernel's messages reach the log. See
+// boot_vm_test.go for a whole example.
+//
+// These tests are vmtest-tagged files too, but they run on the host:
+// make vmtest runs the VM tests of a package whose VM test files call
+// BootImage or DebianBoot a second time on the host (reported as
+// "pkg (host)"), where RequireVM tests skip; BootImage skips in the
+// guest. To run them alone:
+//
+//	go test -tags vmtest -run TestBoot -v ./boot
+//
 // # How it works
 //
 // Prepare asks APT which kernel linux-image-amd64 installs and unpacks it,

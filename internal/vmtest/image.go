@@ -118,6 +118,11 @@ func (e *Env) BaseImage(ctx context.Context, a *Assets) (*Image, error) {
 		h.Write(b)
 	}
 	key := hex.EncodeToString(h.Sum(nil))[:16]
+	unlock, err := e.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	dir := filepath.Join(e.cache(), "image")
 	cpio := filepath.Join(dir, "base-"+key+".cpio")
 	man := filepath.Join(dir, "base-"+key+".json")
@@ -156,9 +161,10 @@ func (e *Env) BaseImage(ctx context.Context, a *Assets) (*Image, error) {
 	if err := os.WriteFile(man, b, 0o644); err != nil {
 		return nil, err
 	}
+	// Older images go once no run can still be using them.
 	old, _ := filepath.Glob(filepath.Join(dir, "base-*"))
 	for _, f := range old {
-		if f != cpio && f != man {
+		if fi, err := os.Stat(f); err == nil && f != cpio && f != man && time.Since(fi.ModTime()) > 6*time.Hour {
 			_ = os.Remove(f)
 		}
 	}

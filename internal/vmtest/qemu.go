@@ -133,9 +133,13 @@ func (m *machine) fns(a *Assets, initrd string, extra ...string) ([]qemu.Fn, err
 	}
 	args = append(args, extra...)
 	args = append(args, dev...)
+	kernel := a.VMLinux
+	if m.spec.OVMF {
+		kernel = a.Kernel // the firmware starts the EFI stub
+	}
 	fns := []qemu.Fn{
 		qemu.WithQEMUCommand(QEMU),
-		qemu.WithKernel(a.Kernel),
+		qemu.WithKernel(kernel),
 		qemu.WithInitramfs(initrd),
 		qemu.WithAppendKernel(kernelArgs...),
 		qemu.ArbitraryArgs(args...),
@@ -155,17 +159,11 @@ func (m *machine) fns(a *Assets, initrd string, extra ...string) ([]qemu.Fn, err
 // kernel to its first message within a few seconds (a probe cached for
 // this boot of the host), and "tcg", software emulation, otherwise.
 func (e *Env) Accel(ctx context.Context, a *Assets) string {
-	switch v := os.Getenv("HOSTADM_VM_ACCEL"); v {
-	case "kvm", "tcg":
-		return v
+	if accel, ok := e.knownAccel(); ok {
+		return accel
 	}
 	bootID, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
 	stamp := filepath.Join(e.cache(), "kvm-probe")
-	if b, err := os.ReadFile(stamp); err == nil {
-		if id, accel, ok := strings.Cut(strings.TrimSpace(string(b)), " "); ok && id == strings.TrimSpace(string(bootID)) {
-			return accel
-		}
-	}
 	accel := "tcg"
 	if f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0); err == nil {
 		f.Close()
@@ -176,6 +174,29 @@ func (e *Env) Accel(ctx context.Context, a *Assets) string {
 	_ = os.WriteFile(stamp, []byte(strings.TrimSpace(string(bootID))+" "+accel+"\n"), 0o644)
 	e.logf("accelerator: %s (KVM probed)", accel)
 	return accel
+}
+
+// knownAccel returns HOSTADM_VM_ACCEL or the probe's cached answer.
+func (e *Env) knownAccel() (string, bool) {
+	switch v := os.Getenv("HOSTADM_VM_ACCEL"); v {
+	case "kvm", "tcg":
+		return v, true
+	}
+	bootID, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if b, err := os.ReadFile(filepath.Join(e.cache(), "kvm-probe")); err == nil {
+		if id, accel, ok := strings.Cut(strings.TrimSpace(string(b)), " "); ok && id == strings.TrimSpace(string(bootID)) {
+			return accel, true
+		}
+	}
+	return "", false
+}
+
+// cachedAccel is Accel without a probe: TCG unless the probe found KVM.
+func (e *Env) cachedAccel() string {
+	if accel, ok := e.knownAccel(); ok {
+		return accel
+	}
+	return "tcg"
 }
 
 // probeKVM boots the kernel without an initramfs under KVM and reports

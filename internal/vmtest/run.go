@@ -29,6 +29,9 @@ type Package struct {
 	Rel string
 	// Bench reports whether its VM test files have benchmarks.
 	Bench bool
+	// Host reports whether its VM test files boot images on the host
+	// (BootImage, DebianBoot): its VM tests then also run on the host.
+	Host bool
 }
 
 // Discover lists the packages matching patterns (default ./...) that have
@@ -68,6 +71,9 @@ func (e *Env) Discover(ctx context.Context, patterns ...string) ([]Package, erro
 			if bytes.Contains(b, []byte("\nfunc Benchmark")) {
 				p.Bench = true
 			}
+			if bytes.Contains(b, []byte("BootImage(")) || bytes.Contains(b, []byte("DebianBoot(")) {
+				p.Host = true
+			}
 		}
 		if p.Rel != "" {
 			pkgs = append(pkgs, p)
@@ -97,6 +103,8 @@ type Options struct {
 // Result is the outcome of one package's VM.
 type Result struct {
 	Package Package
+	// OnHost reports a run of the package's VM tests on the host.
+	OnHost bool
 	// Passed reports whether the guest ran the package's tests and they
 	// passed.
 	Passed bool
@@ -135,7 +143,14 @@ func (r *Runner) guestInit(ctx context.Context) (string, error) {
 		if r.initErr = os.MkdirAll(dir, 0o755); r.initErr != nil {
 			return
 		}
-		r.initPath = filepath.Join(dir, "guestinit")
+		// A file of this run's own: runs in one work tree share the cache.
+		f, err := os.CreateTemp(dir, "guestinit-")
+		if err != nil {
+			r.initErr = err
+			return
+		}
+		f.Close()
+		r.initPath = f.Name()
 		_, r.initErr = r.Env.runner().Run(ctx, runner.Cmd{
 			Args: []string{"go", "build", "-trimpath", "-o", r.initPath, "./internal/vmtest/guestinit"},
 			Dir:  r.Env.ModuleRoot,
@@ -143,6 +158,14 @@ func (r *Runner) guestInit(ctx context.Context) (string, error) {
 		})
 	})
 	return r.initPath, r.initErr
+}
+
+// Close removes the Runner's files.
+func (r *Runner) Close() error {
+	if r.initPath != "" {
+		return os.Remove(r.initPath)
+	}
+	return nil
 }
 
 // Spec reads the package's testdata/vm.json; a package without one gets
@@ -241,6 +264,54 @@ func (r *Runner) run(ctx context.Context, p Package, out io.Writer, res *Result)
 	g := &guest{res: res, out: out}
 	err = g.boot(ctx, fns, res.Console, spec.timeout()+boot)
 	return err
+}
+
+// RunHost runs the package's VM tests on the host, for the tests that
+// boot images there (BootImage); the others skip on the host.
+func (r *Runner) RunHost(ctx context.Context, p Package, out io.Writer) *Result {
+	res := &Result{Package: p, OnHost: true}
+	spec, err := p.Spec()
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	args := []string{"go", "test", "-count=1", "-tags", spec.buildTags(), "-timeout", (spec.timeout() + 5*time.Minute).String()}
+	for _, a := range r.testArgs(spec) {
+		if strings.HasPrefix(a, "-test.timeout=") {
+			continue
+		}
+		args = append(args, strings.TrimPrefix(a, "-test."))
+	}
+	args = append(args, p.ImportPath)
+	start := time.Now()
+	var buf bytes.Buffer
+	w := io.Writer(&buf)
+	if out != nil {
+		w = io.MultiWriter(&buf, out)
+	}
+	_, err = r.Env.runner().Run(ctx, runner.Cmd{
+		Args:   args,
+		Dir:    r.Env.ModuleRoot,
+		OnLine: func(line string) { io.WriteString(w, line+"\n") },
+	})
+	res.Output = buf.Bytes()
+	res.Stages = append(res.Stages, Stage{"tests", time.Since(start)})
+	res.Passed = err == nil
+	var ee *runner.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee) && ee.ExitCode == 1:
+		// Failed tests, or a build failure explained on stderr.
+		if s := strings.TrimSpace(ee.Stderr); s != "" {
+			res.Output = append(res.Output, s+"\n"...)
+			if out != nil {
+				io.WriteString(out, s+"\n")
+			}
+		}
+	default:
+		res.Err = err
+	}
+	return res
 }
 
 func (r *Runner) testArgs(spec *Spec) []string {

@@ -26,6 +26,10 @@ import (
 // Path is where the job file lives in the guest.
 const Path = "/hostadm/job.json"
 
+// MarkerPath is where a boot test's initrd holds its marker: the init
+// then prints the marker and powers off instead of running a job.
+const MarkerPath = "/hostadm/marker"
+
 // Prefix starts every record the guest init writes on the results port.
 const Prefix = "##vmtest: "
 

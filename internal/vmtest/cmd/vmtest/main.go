@@ -118,9 +118,10 @@ func run() int {
 	logf("running %d package(s) with %s, up to %d guest(s) at once", len(pkgs), accel, min(*parallel, len(pkgs)))
 
 	r := &vmtest.Runner{Env: env, Assets: assets, Base: base, Opts: opts}
+	defer r.Close()
 	var (
 		mu      sync.Mutex
-		results = make([]*vmtest.Result, len(pkgs))
+		results = make([][]*vmtest.Result, len(pkgs))
 		sem     = make(chan struct{}, *parallel)
 		wg      sync.WaitGroup
 	)
@@ -137,21 +138,32 @@ func run() int {
 			}
 			res := r.Run(ctx, p, out)
 			mu.Lock()
-			defer mu.Unlock()
-			results[i] = res
+			results[i] = append(results[i], res)
 			report(res, !stream, logf)
+			mu.Unlock()
+			if p.Host {
+				res := r.RunHost(ctx, p, out)
+				mu.Lock()
+				results[i] = append(results[i], res)
+				report(res, !stream, logf)
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
 
 	passed, failed := 0, 0
 	var bench bytes.Buffer
-	for _, res := range results {
-		bench.Write(res.Output)
-		if res.Passed {
-			passed++
-		} else {
-			failed++
+	for _, rs := range results {
+		for _, res := range rs {
+			if !res.OnHost {
+				bench.Write(res.Output)
+			}
+			if res.Passed {
+				passed++
+			} else {
+				failed++
+			}
 		}
 	}
 	if *benchOut != "" {
@@ -182,18 +194,23 @@ func report(res *vmtest.Result, withOutput bool, logf func(string, ...any)) {
 			tests = s.Elapsed
 		}
 	}
+	name, where := res.Package.ImportPath, res.Package.Rel
+	if res.OnHost {
+		name += " (host)"
+		where += " (host)"
+	}
 	if res.Passed {
-		fmt.Printf("ok  \t%s\t%.3fs\n", res.Package.ImportPath, tests.Seconds())
+		fmt.Printf("ok  \t%s\t%.3fs\n", name, tests.Seconds())
 	} else {
 		if res.Err != nil {
-			fmt.Printf("--- FAIL: %s: %v\n", res.Package.ImportPath, res.Err)
+			fmt.Printf("--- FAIL: %s: %v\n", name, res.Err)
 		}
-		fmt.Printf("FAIL\t%s\t%.3fs\n", res.Package.ImportPath, tests.Seconds())
+		fmt.Printf("FAIL\t%s\t%.3fs\n", name, tests.Seconds())
 		if res.Console != "" {
-			logf("%s: serial console of the failed guest: %s", res.Package.Rel, res.Console)
+			logf("%s: serial console of the failed guest: %s", where, res.Console)
 		}
 	}
-	logf("%s: stages: %s", res.Package.Rel, strings.Join(stages, ", "))
+	logf("%s: stages: %s", where, strings.Join(stages, ", "))
 }
 
 type argList []string
