@@ -300,8 +300,9 @@ func linkOrder(s *State) []Link {
 func (c *Client) exec(ctx context.Context, s Step) error {
 	err := c.exec1(ctx, s)
 	switch s.Op {
-	case OpAddrDel, OpRouteDel, OpFDBDel:
-		if errors.Is(err, syscall.ESRCH) || errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.EADDRNOTAVAIL) {
+	case OpAddrDel, OpRouteDel, OpFDBDel, OpDelete:
+		// Deleting a device takes its VLANs, addresses and routes along.
+		if errors.Is(err, syscall.ESRCH) || errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, ErrNotFound) || errors.Is(err, syscall.ENODEV) {
 			return nil
 		}
 	}

@@ -280,7 +280,7 @@ func TestSpecExamplesVM(t *testing.T) {
 						Flags   []string `json:"flags"`
 					} `json:"vlans"`
 				}
-				out, err := exec.Command("ip", "netns", "exec", ns.Name, "bridge", "-j", "-c", "vlan", "show").Output()
+				out, err := exec.Command("ip", "netns", "exec", ns.Name, "bridge", "-j", "-compressvlans", "vlan", "show").Output()
 				if err != nil || json.Unmarshal(out, &vl) != nil {
 					t.Fatalf("bridge vlan show: %v %s", err, out)
 				}
@@ -310,6 +310,33 @@ func TestSpecExamplesVM(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestVLANReadBackVM reads a VLAN device back.
+func TestVLANReadBackVM(t *testing.T) {
+	c, ns := vmNS(t, "eno1")
+	ctx := context.Background()
+	if out, err := exec.Command("ip", "-n", ns.Name, "link", "add", "link", "eno1", "name", "eno1.5", "type", "vlan", "id", "5").CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	l, err := c.Link(ctx, "eno1.5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Parent == "" {
+		links, _ := c.Links(ctx)
+		for _, x := range links {
+			t.Logf("%d %s parent %q", x.Index, x.Name, x.Parent)
+		}
+		k := c.k.(*nl)
+		msgs, _ := k.execute(ctx, 18, 0x300, make([]byte, 16))
+		for _, m := range msgs {
+			t.Logf("msg %x", m.Data[:min(len(m.Data), 400)])
+		}
+	}
+	if l.Kind != "vlan" || l.Parent != "eno1" || l.VLAN == nil || *l.VLAN != (VLANAttrs{ID: 5, Protocol: "802.1Q"}) {
+		t.Errorf("eno1.5: %+v %+v", l, l.VLAN)
 	}
 }
 

@@ -57,21 +57,20 @@ type Step struct {
 	Shell string `json:"shell,omitempty"`
 
 	// payload
-	link    *Link        // create: the link to make; set: the fields to change
-	chg     *linkChange  // set
-	master  string       // enslave
-	port    *PortAttrs   // port
-	vlans   []VLANEntry  // vlan: the entries to have
-	manage  bool         // vlan: remove other entries
-	self    bool         // vlan: the link is the bridge itself
-	fdb     FDBEntry     // fdb-*
-	addr    netip.Prefix // addr-*
-	route   Route        // route-*
-	param   string       // sysctl, path form
-	value   string       // sysctl
-	line    string       // exec
-	env     []string     // exec
-	pending *Link        // create: the link whose kind a delete replaced
+	link   *Link        // create: the link to make; set: the fields to change
+	chg    *linkChange  // set
+	master string       // enslave
+	port   *PortAttrs   // port
+	vlans  []VLANEntry  // vlan: the entries to have
+	manage bool         // vlan: remove other entries
+	self   bool         // vlan: the link is the bridge itself
+	fdb    FDBEntry     // fdb-*
+	addr   netip.Prefix // addr-*
+	route  Route        // route-*
+	param  string       // sysctl, path form
+	value  string       // sysctl
+	line   string       // exec
+	env    []string     // exec
 }
 
 // String returns the step's text.
@@ -157,7 +156,6 @@ type wantLink struct {
 	keepMember func(name string) bool
 
 	preUp, postUp, preDown, postDown []hook
-	sysctls                          []sysctlWant
 	where                            string
 }
 
@@ -1343,6 +1341,11 @@ func (p *planner) fdb() {
 		k := key(e)
 		if w, ok := want[k]; ok && w.Local == e.Local && !p.gone[e.Port] {
 			have[k] = true
+			continue
+		}
+		// An entry added without a VLAN is copied by the kernel to
+		// every VLAN of the port.
+		if w, ok := want[key(FDBEntry{Port: e.Port, MAC: e.MAC})]; ok && e.VLAN != 0 && w.Local == e.Local && !p.t.exactFDB {
 			continue
 		}
 		if p.t.exactFDB || p.t.fdbPorts[e.Port] {
