@@ -71,13 +71,16 @@ func TestWake(t *testing.T) {
 	if err := os.CopyFS(filepath.Join(root, "etc/pve"), os.DirFS(filepath.Join(fixture, "etc/pve"))); err != nil {
 		t.Fatal(err)
 	}
-	c := newTestClient(t, root)
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pc.Close()
-	c.wolPort = pc.LocalAddr().(*net.UDPAddr).Port
+	c, err := New(&Config{Root: root, WakeOnLANPort: pc.LocalAddr().(*net.UDPAddr).Port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
 	ctx := context.Background()
 	os.MkdirAll(filepath.Join(root, "etc/pve/nodes/pve2"), 0o755)
 	mac, _ := net.ParseMAC("52:54:00:aa:bb:02")

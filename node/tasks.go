@@ -309,13 +309,16 @@ func StatusFromLog(line string) (string, bool) {
 type Config struct {
 	// Root is the root directory of the system to work on; "" means "/".
 	Root string
+	// WakeOnLANPort is the UDP port Wake sends magic packets to; 0 means
+	// 9, as pvenode wakeonlan.
+	WakeOnLANPort int
 }
 
 // Client reads a node's task history and configuration, and wakes
 // other nodes.
 type Client struct {
 	fs      *rootfs.FS
-	wolPort int // magic packet port; 0 means 9 (tests change it)
+	wolPort int
 }
 
 // New returns a Client. A nil cfg means defaults.
@@ -327,7 +330,7 @@ func New(cfg *Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{fs: f}, nil
+	return &Client{fs: f, wolPort: cfg.WakeOnLANPort}, nil
 }
 
 // Close releases the root directory.

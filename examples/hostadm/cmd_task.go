@@ -156,8 +156,11 @@ JSON output: {"task": {"upid", "endtime", "status", "kind"}, "log":
 
 // wakeNode is "hostadm wol NODE" (pvenode wakeonlan NODE): macErr is why
 // the argument is not a MAC address, reported when it is no node either.
-func wakeNode(ctx context.Context, env *Env, name string, macErr error) error {
-	c, err := node.New(&node.Config{Root: env.Root})
+func wakeNode(ctx context.Context, env *Env, name string, port int, macErr error) error {
+	if port < 1 || port > 65535 {
+		return usagef("wol: --port %d out of range", port)
+	}
+	c, err := node.New(&node.Config{Root: env.Root, WakeOnLANPort: port})
 	if err != nil {
 		return err
 	}
@@ -175,12 +178,12 @@ func wakeNode(ctx context.Context, env *Env, name string, macErr error) error {
 		bcast = w.BroadcastAddress.String()
 	}
 	if env.JSON {
-		return env.PrintJSON(map[string]any{"node": name, "mac": w.MAC.String(), "broadcast": bcast, "port": 9, "interface": w.BindInterface})
+		return env.PrintJSON(map[string]any{"node": name, "mac": w.MAC.String(), "broadcast": bcast, "port": port, "interface": w.BindInterface})
 	}
 	via := ""
 	if w.BindInterface != "" {
 		via = " via " + w.BindInterface
 	}
-	_, err = fmt.Fprintf(env.Stdout, "sent magic packet for %s (node %s) to %s:9%s\n", w.MAC, name, bcast, via)
+	_, err = fmt.Fprintf(env.Stdout, "sent magic packet for %s (node %s) to %s:%d%s\n", w.MAC, name, bcast, port, via)
 	return err
 }

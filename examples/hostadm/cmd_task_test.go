@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hostadm/hostadm/internal/testenv"
 )
 
 func TestTaskCommands(t *testing.T) {
@@ -57,16 +55,17 @@ func TestTaskCommands(t *testing.T) {
 
 func TestWolNode(t *testing.T) {
 	root := copyFixture(t)
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:9")
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
-		testenv.Skip(t, "cannot listen on UDP port 9 (needs root): %v", err)
+		t.Fatal(err)
 	}
 	defer pc.Close()
+	port := fmt.Sprint(pc.LocalAddr().(*net.UDPAddr).Port)
 	dir := filepath.Join(root, "etc/pve/nodes/pve2")
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, "config"), []byte("wakeonlan: 52:54:00:aa:bb:02,broadcast-address=127.0.0.1\n"), 0o640)
-	out, stderr, code := runAdm(t, "--root", root, "wol", "pve2")
-	if code != 0 || out != "sent magic packet for 52:54:00:aa:bb:02 (node pve2) to 127.0.0.1:9\n" {
+	out, stderr, code := runAdm(t, "--root", root, "wol", "--port", port, "pve2")
+	if code != 0 || out != "sent magic packet for 52:54:00:aa:bb:02 (node pve2) to 127.0.0.1:"+port+"\n" {
 		t.Fatalf("exit %d: %s%s", code, out, stderr)
 	}
 	buf := make([]byte, 200)

@@ -23,7 +23,7 @@ node configuration's broadcast-address and bind-interface.
 
 With a NODE name instead of a MAC it is "pvenode wakeonlan NODE": the MAC,
 interface and broadcast address come from the node's wakeonlan property
-(/etc/pve/nodes/NODE/config) and the flags are not used.
+(/etc/pve/nodes/NODE/config); only --port is used.
 
 Text output: "sent magic packet for MAC to ADDR:PORT[ via IFACE]".
 JSON output: {"mac", "broadcast", "port", "interface"}.`,
@@ -38,7 +38,7 @@ JSON output: {"mac", "broadcast", "port", "interface"}.`,
 			}
 			mac, err := wol.ParseMAC(args[0])
 			if err != nil {
-				return wakeNode(ctx, env, args[0], err)
+				return wakeNode(ctx, env, args[0], port, err)
 			}
 			addr, err := netip.ParseAddr(bcast)
 			if err != nil {
