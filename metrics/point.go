@@ -126,7 +126,7 @@ func AppendLine(dst []byte, p Point) ([]byte, error) {
 				dst = dst[:mark]
 				continue
 			}
-			dst = strconv.AppendFloat(dst, x, 'g', -1, 64)
+			dst = appendFloat(dst, x)
 		case int:
 			dst = strconv.AppendInt(dst, int64(v), 10)
 			dst = append(dst, 'i')
@@ -266,4 +266,14 @@ func AppendGraphite(dst []byte, prefix string, p Point) []byte {
 		dst = append(dst, '\n')
 	}
 	return dst
+}
+
+// appendFloat writes x in plain decimal notation where that is short
+// (1e-4 <= |x| < 1e21, the range of whole byte counters) and in
+// exponent notation otherwise; both are valid line protocol floats.
+func appendFloat(dst []byte, x float64) []byte {
+	if a := math.Abs(x); a == 0 || (a >= 1e-4 && a < 1e21) {
+		return strconv.AppendFloat(dst, x, 'f', -1, 64)
+	}
+	return strconv.AppendFloat(dst, x, 'g', -1, 64)
 }
