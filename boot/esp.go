@@ -130,6 +130,18 @@ func (m *Manager) partitionInfo(part string) (disk.BlockDevice, error) {
 	case len(d.MountPoints) > 0:
 		return d, fmt.Errorf("%w: %s is mounted on %s", ErrNotESP, part, d.MountPoints[0])
 	}
+	// The udev database can lag behind a format that just happened: ask
+	// the superblock itself.
+	if dev, err := m.devs.open(d, false); err == nil {
+		fs, perr := disk.Probe(dev.dev, dev.size)
+		dev.close()
+		switch {
+		case perr == nil:
+			d.FSType, d.UUID, d.Label = fs.Type, fs.UUID, fs.Label
+		case errors.Is(perr, disk.ErrUnknownFS):
+			d.FSType, d.UUID, d.Label = "", "", ""
+		}
+	}
 	return d, nil
 }
 
@@ -296,7 +308,7 @@ func (m *Manager) installSystemdBoot(g *fat.FS) error {
 // name and renaming it over the old one, unless it already has the
 // content.
 func writeAtomic(g *fat.FS, name string, data []byte) error {
-	if old, err := g.ReadFile(name); err == nil && string(old) == string(data) {
+	if sameContent(g, name, data) {
 		return nil
 	}
 	tmp := name + ".tmp"
@@ -339,4 +351,15 @@ func (m *Manager) Clean(ctx context.Context, dryRun bool) (*CleanResult, error) 
 		return slices.DeleteFunc(l, func(s string) bool { return slices.Contains(res.Removed, s) })
 	})
 	return res, err
+}
+
+// sameContent reports whether name already holds data, reading it only
+// when the sizes match.
+func sameContent(g *fat.FS, name string, data []byte) bool {
+	fi, err := g.Stat(name)
+	if err != nil || fi.IsDir() || fi.Size() != int64(len(data)) {
+		return false
+	}
+	old, err := g.ReadFile(name)
+	return err == nil && string(old) == string(data)
 }

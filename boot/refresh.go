@@ -236,7 +236,7 @@ func (m *Manager) syncSystemdBoot(ctx context.Context, g *fat.FS, files []bootFi
 		keep[f.version] = true
 		dir := "/" + espKernelDir + "/" + f.version
 		for name, data := range map[string][]byte{"vmlinuz-" + f.version: f.kernel, "initrd.img-" + f.version: f.initrd} {
-			if old, err := g.ReadFile(dir + "/" + name); err == nil && string(old) == string(data) {
+			if sameContent(g, dir+"/"+name, data) {
 				continue
 			}
 			if err := writeAtomic(g, dir+"/"+name, data); err != nil {
@@ -329,7 +329,7 @@ func syncGRUB(ctx context.Context, g *fat.FS, files []bootFiles, er *ESPRefresh)
 		}
 		keep["vmlinuz-"+f.version], keep["initrd.img-"+f.version] = true, true
 		for name, data := range map[string][]byte{"/vmlinuz-" + f.version: f.kernel, "/initrd.img-" + f.version: f.initrd} {
-			if old, err := g.ReadFile(name); err == nil && string(old) == string(data) {
+			if sameContent(g, name, data) {
 				continue
 			}
 			if err := writeAtomic(g, name, data); err != nil {

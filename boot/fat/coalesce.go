@@ -1,5 +1,7 @@
 package fat
 
+import "io"
+
 // coalescer merges consecutive writes to a device into larger ones:
 // go-diskfs writes a file one cluster at a time, which costs a system
 // call per 4 KiB. Writes stay in order (a write that does not continue
@@ -10,9 +12,15 @@ type coalescer struct {
 	off     int64
 	pending []byte
 	err     error
+	// A read-ahead window: go-diskfs also reads one cluster at a time.
+	rbuf []byte
+	roff int64
 }
 
-const coalesceMax = 8 << 20
+const (
+	coalesceMax = 8 << 20
+	readAhead   = 4 << 20
+)
 
 func (c *coalescer) flush() error {
 	if c.err != nil {
@@ -31,6 +39,7 @@ func (c *coalescer) WriteAt(p []byte, off int64) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
+	c.rbuf = c.rbuf[:0] // the window may hold what this overwrites
 	if len(c.pending) > 0 && (off != c.off+int64(len(c.pending)) || len(c.pending)+len(p) > coalesceMax) {
 		if err := c.flush(); err != nil {
 			return 0, err
@@ -47,7 +56,26 @@ func (c *coalescer) ReadAt(p []byte, off int64) (int, error) {
 	if err := c.flush(); err != nil {
 		return 0, err
 	}
-	return c.dev.ReadAt(p, off)
+	if off >= c.roff && off+int64(len(p)) <= c.roff+int64(len(c.rbuf)) {
+		return copy(p, c.rbuf[off-c.roff:]), nil
+	}
+	if len(p) >= readAhead {
+		return c.dev.ReadAt(p, off)
+	}
+	if cap(c.rbuf) < readAhead {
+		c.rbuf = make([]byte, readAhead)
+	}
+	c.rbuf = c.rbuf[:readAhead]
+	n, err := c.dev.ReadAt(c.rbuf, off)
+	c.rbuf, c.roff = c.rbuf[:n], off
+	if n >= len(p) {
+		return copy(p, c.rbuf), nil
+	}
+	c.rbuf = c.rbuf[:0]
+	if err == nil {
+		err = io.ErrUnexpectedEOF
+	}
+	return copy(p, c.rbuf[:n]), err
 }
 
 func (c *coalescer) Sync() error {

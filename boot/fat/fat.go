@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	iofs "io/fs"
 	"os"
 	"path"
@@ -146,7 +147,16 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 		// go-diskfs cannot read a file without clusters.
 		return []byte{}, nil
 	}
-	return f.fs.ReadFile(clean(name))
+	fl, err := f.fs.OpenFile(clean(name), os.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer fl.Close()
+	b := make([]byte, fi.Size())
+	if _, err := io.ReadFull(fl, b); err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return b, nil
 }
 
 // Stat returns a file's information; a missing file returns an error
