@@ -6,9 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/netip"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/hostadm/hostadm/internal/testenv"
-	"github.com/hostadm/hostadm/netcfg"
 )
 
 // nsClient returns a client for a fresh namespace with lo up.
@@ -33,16 +30,6 @@ func nsClient(t *testing.T) (*Client, *testenv.NetNS) {
 		t.Fatal(err)
 	}
 	return c, ns
-}
-
-// network parses an interfaces file.
-func network(t *testing.T, text string) *netcfg.Network {
-	t.Helper()
-	f, err := netcfg.Parse("/etc/network/interfaces", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return netcfg.NewNetwork(f)
 }
 
 // veth makes a veth pair standing in for a physical NIC.
@@ -95,23 +82,6 @@ func sameState(t *testing.T, c *Client, want *State) {
 		time.Sleep(40 * time.Millisecond)
 	}
 	t.Errorf("state mismatch (-want +got):\n%s", diff)
-}
-
-// nsName finds the name of the client's namespace under /run/netns.
-func nsName(t *testing.T, c *Client) string {
-	t.Helper()
-	want, err := os.Stat(c.k.nsPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ents, _ := os.ReadDir("/run/netns")
-	for _, e := range ents {
-		if fi, err := os.Stat(filepath.Join("/run/netns", e.Name())); err == nil && os.SameFile(fi, want) {
-			return e.Name()
-		}
-	}
-	t.Fatal("namespace has no name")
-	return ""
 }
 
 func boolNum(b bool) float64 {

@@ -535,3 +535,30 @@ func TestCommitRefusesUnplannable(t *testing.T) {
 		t.Errorf("staged file touched:\n%s", b)
 	}
 }
+
+// network parses an interfaces file.
+func network(t *testing.T, text string) *netcfg.Network {
+	t.Helper()
+	f, err := netcfg.Parse("/etc/network/interfaces", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return netcfg.NewNetwork(f)
+}
+
+// nsName finds the name of the client's namespace under /run/netns.
+func nsName(t *testing.T, c *Client) string {
+	t.Helper()
+	want, err := os.Stat(c.k.nsPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir("/run/netns")
+	for _, e := range ents {
+		if fi, err := os.Stat(filepath.Join("/run/netns", e.Name())); err == nil && os.SameFile(fi, want) {
+			return e.Name()
+		}
+	}
+	t.Fatal("namespace has no name")
+	return ""
+}
