@@ -6,6 +6,7 @@ import (
 	"context"
 	"net"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,14 +28,27 @@ func TestSendBroadcastBound(t *testing.T) {
 		{"-n", a.Name, "link", "add", "other0", "type", "veth", "peer", "name", "other1"},
 		{"-n", a.Name, "addr", "add", "10.99.0.1/24", "dev", "wol0"},
 		{"-n", b.Name, "addr", "add", "10.99.0.2/24", "dev", "wol1"},
+		// The receiving end first: a veth opened while its peer is down
+		// drops what it sends until the kernel's link watch activates
+		// its queue, up to a second later.
+		{"-n", b.Name, "link", "set", "wol1", "up"},
+		{"-n", a.Name, "link", "set", "other1", "up"},
 		{"-n", a.Name, "link", "set", "wol0", "up"},
 		{"-n", a.Name, "link", "set", "other0", "up"},
-		{"-n", a.Name, "link", "set", "other1", "up"},
-		{"-n", b.Name, "link", "set", "wol1", "up"},
 	} {
 		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
 			t.Fatalf("ip %v: %v: %s", args, err, out)
 		}
+	}
+	for i := 0; ; i++ {
+		out, _ := exec.Command("ip", "-n", a.Name, "-o", "link", "show", "wol0").Output()
+		if strings.Contains(string(out), "state UP") {
+			break
+		}
+		if i == 100 {
+			t.Fatalf("wol0 does not come up: %s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	var conn net.PacketConn
 	if err := b.Do(func() error {
