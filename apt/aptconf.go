@@ -153,22 +153,8 @@ func readAptConf(fsys *rootfs.FS) (map[string]string, error) {
 	var names []string
 	if ents, err := fsys.ReadDir(AptConfDir); err == nil {
 		for _, de := range ents {
-			n := de.Name()
-			if de.IsDir() || strings.HasPrefix(n, ".") {
-				continue
-			}
-			if i := strings.LastIndexByte(n, '.'); i >= 0 && n[i+1:] != "conf" {
-				continue
-			}
-			ok := true
-			for j := 0; j < len(n); j++ {
-				c := n[j]
-				if !isAlpha(c) && !isDigit(c) && c != '_' && c != '-' && c != ':' && c != '.' {
-					ok = false
-				}
-			}
-			if ok {
-				names = append(names, path.Join(AptConfDir, n))
+			if ok, _ := partName(de.Name(), []string{"conf"}, true); ok && !de.IsDir() {
+				names = append(names, path.Join(AptConfDir, de.Name()))
 			}
 		}
 	}

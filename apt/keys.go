@@ -274,7 +274,7 @@ func (c *Client) TrustedKeyrings() ([]*Keyring, []error) {
 	}
 	for _, de := range ents {
 		n := de.Name()
-		if ok, _ := keyringPartName(n); ok {
+		if ok, _ := partName(n, []string{"gpg", "asc"}, false); ok {
 			add(path.Join(TrustedKeyringDir, n))
 		}
 	}
@@ -312,23 +312,6 @@ func (c *Client) readKeyring(name string) (*Keyring, error) {
 type cachedKeyring struct {
 	digest [sha256.Size]byte
 	kr     *Keyring
-}
-
-// keyringPartName applies APT's rules for trusted.gpg.d names.
-func keyringPartName(name string) (bool, string) {
-	if strings.HasPrefix(name, ".") {
-		return false, "hidden file"
-	}
-	if !strings.HasSuffix(name, ".gpg") && !strings.HasSuffix(name, ".asc") {
-		return false, "not a .gpg or .asc file"
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !isAlpha(c) && !isDigit(c) && c != '_' && c != '-' && c != ':' && c != '.' {
-			return false, "invalid character in filename"
-		}
-	}
-	return true, ""
 }
 
 // EntryKeyrings returns the keyrings APT verifies an entry's Release

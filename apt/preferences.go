@@ -126,22 +126,8 @@ func readPreferences(fsys *rootfs.FS) ([]Pin, error) {
 	names := []string{PreferencesFile}
 	if ents, err := fsys.ReadDir(PreferencesDir); err == nil {
 		for _, de := range ents {
-			n := de.Name()
-			if strings.HasPrefix(n, ".") || de.IsDir() {
-				continue
-			}
-			if i := strings.LastIndexByte(n, '.'); i >= 0 && n[i+1:] != "pref" {
-				continue
-			}
-			ok := true
-			for j := 0; j < len(n); j++ {
-				c := n[j]
-				if !isAlpha(c) && !isDigit(c) && c != '_' && c != '-' && c != ':' && c != '.' {
-					ok = false
-				}
-			}
-			if ok && !strings.HasSuffix(n, ".") {
-				names = append(names, path.Join(PreferencesDir, n))
+			if ok, _ := partName(de.Name(), []string{"pref"}, true); ok && !de.IsDir() {
+				names = append(names, path.Join(PreferencesDir, de.Name()))
 			}
 		}
 	}

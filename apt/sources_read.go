@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hostadm/hostadm/internal/rootfs"
@@ -58,22 +59,20 @@ func (s *Sources) File(path string) *SourceFile {
 // silentIgnore is APT's default Dir::Ignore-Files-Silently.
 var silentIgnore = regexp.MustCompile(`~$|\.disabled$|\.bak$|\.dpkg-[a-z]+$|\.ucf-[a-z]+$|\.save$|\.orig$|\.distUpgrade$`)
 
-// sourcePartName reports whether APT reads a file of sources.list.d by
-// that name, with the reason if not: it needs a ".list" or ".sources"
-// extension and, like run-parts, only letters, digits, "_", "-", ":" and
-// "." in the name.
-func sourcePartName(name string) (ok bool, reason string) {
+// partName applies APT's rules for the files of a ".d" directory
+// (GetListOfFilesInDir): no hidden files, one of the extensions exts (or
+// none when noExt), and, like run-parts, only letters, digits, "_", "-",
+// ":" and "." in the name, which may not end in ".". It returns why a
+// name is skipped.
+func partName(name string, exts []string, noExt bool) (ok bool, reason string) {
 	if strings.HasPrefix(name, ".") {
 		return false, "hidden file"
 	}
-	ext := ""
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		ext = name[i+1:]
-	}
-	switch {
-	case ext == "":
-		return false, "no filename extension"
-	case ext != "list" && ext != "sources":
+	if i := strings.LastIndexByte(name, '.'); i < 0 {
+		if !noExt {
+			return false, "no filename extension"
+		}
+	} else if !slices.Contains(exts, name[i+1:]) {
 		return false, "invalid filename extension"
 	}
 	for i := 0; i < len(name); i++ {
@@ -82,7 +81,16 @@ func sourcePartName(name string) (ok bool, reason string) {
 			return false, "invalid character in filename"
 		}
 	}
+	if strings.HasSuffix(name, ".") {
+		return false, "name ends with a period"
+	}
 	return true, ""
+}
+
+// sourcePartName reports whether APT reads a file of sources.list.d by
+// that name (a ".list" or ".sources" extension), with the reason if not.
+func sourcePartName(name string) (ok bool, reason string) {
+	return partName(name, []string{"list", "sources"}, false)
 }
 
 // readSources reads the sources files below fsys's root the way APT does.
