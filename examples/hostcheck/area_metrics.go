@@ -51,9 +51,6 @@ func checkMetrics(ctx context.Context, e *env, s *Section) {
 		} else if tok, err := c.Token(srv.ID); err == nil && tok == "" {
 			f := s.Warn("token."+srv.ID, "InfluxDB's v2 API needs a token that can write to the bucket (user:password for InfluxDB 1.8)", "%s has no API token", srv.ID)
 			f.Where = metrics.TokenDir + "/" + srv.ID + ".pw"
-		} else if fi, err := e.fs.Stat(metrics.TokenDir + "/" + srv.ID + ".pw"); err == nil && fi.Mode().Perm()&0o077 != 0 {
-			f := s.Warn("token."+srv.ID, "chmod 600 the token file", "the token file of %s is readable by others (mode %v)", srv.ID, fi.Mode().Perm())
-			f.Where = metrics.TokenDir + "/" + srv.ID + ".pw"
 		}
 		if !srv.Verify() && srv.EffectiveProto() == metrics.HTTPS {
 			s.Info("tls."+srv.ID, "set verify-certificate 1 once the server has a trusted certificate", "%s does not verify the server's TLS certificate", srv.ID)
