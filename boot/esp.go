@@ -336,7 +336,7 @@ func (m *Manager) Clean(ctx context.Context, dryRun bool) (*CleanResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	res := &CleanResult{}
+	res := &CleanResult{Kept: []string{}, Removed: []string{}}
 	for _, u := range uuids {
 		if _, ok := disk.FindByUUID(devs, u); ok || m.sys.Exists("/dev/disk/by-uuid/"+u) {
 			res.Kept = append(res.Kept, u)

@@ -171,9 +171,16 @@ func (m *Manager) Kernels(ctx context.Context, installing string) (*Kernels, err
 		}
 	}
 	k.Selected = sortNewestFirst(sel)
+	k.Automatic = []string{}
 	for _, v := range k.Selected {
 		if !slices.Contains(k.Manual, v) {
 			k.Automatic = append(k.Automatic, v)
+		}
+	}
+	// Empty lists, not null, in JSON.
+	for _, l := range []*[]string{&k.Installed, &k.Latest, &k.Manual, &k.Selected} {
+		if *l == nil {
+			*l = []string{}
 		}
 	}
 	return k, nil

@@ -82,7 +82,7 @@ func (m *Manager) Refresh(ctx context.Context, opts *RefreshOptions) (*RefreshRe
 		return nil, err
 	}
 	defer lk.Unlock()
-	res := &RefreshResult{}
+	res := &RefreshResult{Kernels: []string{}, ESPs: []ESPRefresh{}}
 	uuids, err := m.ESPList()
 	if errors.Is(err, ErrNoESPList) {
 		res.Warnings = append(res.Warnings, "No "+ESPListFile+" found, skipping ESP sync.")

@@ -212,7 +212,7 @@ type Summary struct {
 
 // Summary reads the boot manager state.
 func (s *Store) Summary() (*Summary, error) {
-	sum := &Summary{}
+	sum := &Summary{BootOrder: []uint16{}, Entries: []BootEntry{}}
 	var err error
 	opt := func(v uint16, ok bool, e error) *uint16 {
 		if e != nil && err == nil {
@@ -237,11 +237,17 @@ func (s *Store) Summary() (*Summary, error) {
 	}
 	sum.SecureBoot = flag(s.SecureBoot())
 	sum.SetupMode = flag(s.SetupMode())
-	if sum.BootOrder, err = s.BootOrder(); err != nil {
-		return nil, err
+	order, oerr := s.BootOrder()
+	if oerr != nil {
+		return nil, oerr
+	}
+	if order != nil {
+		sum.BootOrder = order
 	}
 	entries, eerr := s.BootEntries()
-	sum.Entries = entries
+	if entries != nil {
+		sum.Entries = entries
+	}
 	return sum, errors.Join(err, eerr)
 }
 
