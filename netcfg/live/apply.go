@@ -209,7 +209,10 @@ func restoreTarget(snap *State, applied *target, ran map[string]bool) *target {
 			w.mac = l.MAC
 		}
 		if b := l.Bridge; b != nil {
-			w.bridge = &BridgeOptions{STP: ptr(b.STP), ForwardDelay: ptr(b.ForwardDelay), VLANFiltering: ptr(b.VLANFiltering), DefaultPVID: ptr(b.DefaultPVID)}
+			w.bridge = &BridgeOptions{STP: ptr(b.STP), ForwardDelay: ptr(b.ForwardDelay), VLANFiltering: ptr(b.VLANFiltering)}
+			if b.DefaultPVID != 0 { // 0: the kernel does not report it
+				w.bridge.DefaultPVID = ptr(b.DefaultPVID)
+			}
 		}
 		if b := l.Bond; b != nil {
 			w.bond = &BondOptions{Mode: ptr(b.Mode), MIIMon: ptr(b.MIIMon), XmitHashPolicy: ptr(b.XmitHashPolicy), LACPRate: ptr(b.LACPRate),

@@ -109,8 +109,6 @@ func opError(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-var operStates = [...]string{"UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP"}
-
 func (k *nl) links(ctx context.Context) ([]Link, error) {
 	mask := uint32(rtextFilterSkipStats)
 	req := &rtnetlink.LinkMessage{Attributes: &rtnetlink.LinkAttributes{ExtMask: &mask}}
@@ -130,12 +128,11 @@ func (k *nl) links(ctx context.Context) ([]Link, error) {
 		if m.Header.Type != unix.RTM_NEWLINK {
 			continue
 		}
-		var lm rtnetlink.LinkMessage
-		if err := lm.UnmarshalBinary(m.Data); err != nil {
+		l, master, parent, err := decodeLinkMsg(m.Data)
+		if err != nil {
 			return nil, fmt.Errorf("dump links: %w", err)
 		}
-		l, master, parent := decodeLink(&lm)
-		byIndex[lm.Index] = len(out)
+		byIndex[uint32(l.Index)] = len(out)
 		out = append(out, l)
 		masters = append(masters, master)
 		parents = append(parents, parent)
@@ -173,110 +170,6 @@ func (k *nl) links(ctx context.Context) ([]Link, error) {
 		k.index[l.Name] = l.Index
 	}
 	return out, nil
-}
-
-// decodeLink converts a link message; master and parent are indexes the
-// caller resolves.
-func decodeLink(lm *rtnetlink.LinkMessage) (l Link, master, parent uint32) {
-	a := lm.Attributes
-	l = Link{Index: int(lm.Index), Up: lm.Flags&unix.IFF_UP != 0}
-	if a == nil {
-		return l, 0, 0
-	}
-	l.Name = a.Name
-	l.MTU = int(a.MTU)
-	if len(a.Address) > 0 {
-		l.MAC = net.HardwareAddr(a.Address)
-	}
-	if len(a.PermAddress) > 0 {
-		l.PermMAC = net.HardwareAddr(a.PermAddress)
-	}
-	if int(a.OperationalState) < len(operStates) {
-		l.OperState = operStates[a.OperationalState]
-	}
-	l.Carrier = a.Carrier != nil && *a.Carrier != 0
-	if a.Master != nil {
-		master = *a.Master
-	}
-	parent = a.Type // IFLA_LINK
-	if lm.Type == unix.ARPHRD_LOOPBACK {
-		l.Kind = "loopback"
-	}
-	if a.Info != nil {
-		if a.Info.Kind != "" {
-			l.Kind = a.Info.Kind
-		}
-		switch d := a.Info.Data.(type) {
-		case *driver.Bridge:
-			b := &BridgeAttrs{DefaultPVID: 1}
-			if d.StpState != nil {
-				b.STP = *d.StpState != driver.BridgeStpStateDisabled
-			}
-			if d.ForwardDelay != nil {
-				b.ForwardDelay = int(*d.ForwardDelay)
-			}
-			if d.VlanFiltering != nil {
-				b.VLANFiltering = *d.VlanFiltering == driver.BridgeEnableEnabled
-			}
-			if d.VlanDefaultPvid != nil {
-				b.DefaultPVID = int(*d.VlanDefaultPvid)
-			}
-			l.Bridge = b
-		case *driver.Bond:
-			b := &BondAttrs{Mode: netcfg.BondMode(d.Mode), LACPRate: "slow", XmitHashPolicy: "layer2"}
-			if d.Miimon != nil {
-				b.MIIMon = int(*d.Miimon)
-			}
-			if d.XmitHashPolicy != nil {
-				b.XmitHashPolicy = xmitName(int(*d.XmitHashPolicy))
-			}
-			if d.AdLacpRate != nil && *d.AdLacpRate == driver.BondLacpRateFast {
-				b.LACPRate = "fast"
-			}
-			if d.Primary != nil && *d.Primary != 0 {
-				b.Primary = strconv.Itoa(int(*d.Primary))
-			}
-			if d.MinLinks != nil {
-				b.MinLinks = int(*d.MinLinks)
-			}
-			if d.UpDelay != nil {
-				b.UpDelay = int(*d.UpDelay)
-			}
-			if d.DownDelay != nil {
-				b.DownDelay = int(*d.DownDelay)
-			}
-			l.Bond = b
-		case *driver.Vlan:
-			v := &VLANAttrs{Protocol: "802.1Q"}
-			if d.ID != nil {
-				v.ID = int(*d.ID)
-			}
-			if d.Protocol != nil && *d.Protocol == driver.VlanProtocol8021AD {
-				v.Protocol = "802.1ad"
-			}
-			l.VLAN = v
-		}
-		if bp, ok := a.Info.SlaveData.(*driver.BridgePort); ok {
-			p := &PortAttrs{}
-			if bp.Learning != nil {
-				p.Learning = *bp.Learning == driver.BridgeEnableEnabled
-			}
-			if bp.UnicastFlood != nil {
-				p.UnicastFlood = *bp.UnicastFlood == driver.BridgeEnableEnabled
-			}
-			l.Port = p
-		}
-	}
-	return l, master, parent
-}
-
-var xmitNames = [...]string{"layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4", "vlan+srcmac"}
-
-func xmitName(n int) string {
-	if n >= 0 && n < len(xmitNames) {
-		return xmitNames[n]
-	}
-	return strconv.Itoa(n)
 }
 
 // indexOf resolves a link name, asking the kernel when the cache misses.
@@ -890,6 +783,9 @@ func (k *nl) routes(ctx context.Context, byIndex map[int]string) ([]Route, error
 		h[0] = family
 		h[4] = unix.RT_TABLE_MAIN
 		msgs, err := k.execute(ctx, unix.RTM_GETROUTE, netlink.Dump, h)
+		if errors.Is(err, unix.ENOENT) {
+			continue // no main table yet: no routes
+		}
 		if err != nil {
 			return nil, opError("dump routes", err)
 		}
