@@ -160,5 +160,3 @@ func decodeWithRtnetlink(lm *rtnetlink.LinkMessage) (l Link, master, parent uint
 	}
 	return l, master, parent
 }
-
-

@@ -23,7 +23,7 @@ func linkMessages(t testing.TB) [][]byte {
 	msgs := []*rtnetlink.LinkMessage{
 		{Index: 3, Flags: 1, Attributes: &rtnetlink.LinkAttributes{Name: "vmbr0", MTU: 1500, Address: net.HardwareAddr{2, 0, 0, 0, 0, 1},
 			OperationalState: rtnetlink.OperStateUp,
-			Info: &rtnetlink.LinkInfo{Kind: "bridge", Data: &driver.Bridge{StpState: &stp, ForwardDelay: &fd, VlanFiltering: &vf, VlanDefaultPvid: &pvid}}}},
+			Info:             &rtnetlink.LinkInfo{Kind: "bridge", Data: &driver.Bridge{StpState: &stp, ForwardDelay: &fd, VlanFiltering: &vf, VlanDefaultPvid: &pvid}}}},
 		{Index: 4, Attributes: &rtnetlink.LinkAttributes{Name: "bond0", MTU: 9000,
 			Info: &rtnetlink.LinkInfo{Kind: "bond", Data: &driver.Bond{Mode: driver.BondMode802_3AD, Miimon: &mii, Primary: &prim, MinLinks: &minl, XmitHashPolicy: &xmit, AdLacpRate: &rate}}}},
 		{Index: 5, Attributes: &rtnetlink.LinkAttributes{Name: "bond0.5", MTU: 9000, Type: 4,
