@@ -83,13 +83,25 @@ func (c *Client) prepare(ctx context.Context, n *netcfg.Network, opts *Options) 
 	for _, s := range t.sysctls {
 		names = append(names, s.param)
 	}
-	snap, err := c.state(ctx, names)
+	// The FDB and VLAN tables are read only when the configuration
+	// manages them, or when there is something to do (the snapshot a
+	// rollback restores holds them): a no-op re-apply stays cheap.
+	partial := !t.usesBridgeTables()
+	snap, err := c.readState(ctx, names, !partial)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	p, err := makePlan(t, snap)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if partial && !p.Empty() {
+		if snap, err = c.readState(ctx, names, true); err != nil {
+			return nil, nil, nil, err
+		}
+		if p, err = makePlan(t, snap); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	return snap, p, t, nil
 }
@@ -152,7 +164,7 @@ func (c *Client) restore(ctx context.Context, snap *State, applied *target, ran 
 	for k := range snap.Sysctls {
 		names = append(names, k)
 	}
-	cur, err := c.state(ctx, names)
+	cur, err := c.readState(ctx, names, true)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +179,7 @@ func (c *Client) restore(ctx context.Context, snap *State, applied *target, ran 
 			errs = append(errs, &StepError{Step: s, Err: err})
 		}
 	}
-	after, err := c.state(ctx, names)
+	after, err := c.readState(ctx, names, true)
 	if err != nil {
 		return p, errors.Join(append(errs, err)...)
 	}

@@ -119,10 +119,12 @@ func (c *Client) Link(ctx context.Context, name string) (*Link, error) {
 func (c *Client) State(ctx context.Context, sysctls ...string) (*State, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state(ctx, sysctls)
+	return c.readState(ctx, sysctls, true)
 }
 
-func (c *Client) state(ctx context.Context, sysctls []string) (*State, error) {
+// readState reads the namespace; bridgeTables adds the FDB and bridge
+// VLAN entries.
+func (c *Client) readState(ctx context.Context, sysctls []string, bridgeTables bool) (*State, error) {
 	s := &State{}
 	var err error
 	if s.Links, err = c.k.links(ctx); err != nil {
@@ -145,7 +147,7 @@ func (c *Client) state(ctx context.Context, sysctls []string) (*State, error) {
 			break
 		}
 	}
-	if hasBridge {
+	if hasBridge && bridgeTables {
 		if s.FDB, err = c.k.fdb(ctx, byIndex); err != nil {
 			return nil, err
 		}

@@ -324,17 +324,6 @@ func TestVLANReadBackVM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Parent == "" {
-		links, _ := c.Links(ctx)
-		for _, x := range links {
-			t.Logf("%d %s parent %q", x.Index, x.Name, x.Parent)
-		}
-		k := c.k.(*nl)
-		msgs, _ := k.execute(ctx, 18, 0x300, make([]byte, 16))
-		for _, m := range msgs {
-			t.Logf("msg %x", m.Data[:min(len(m.Data), 400)])
-		}
-	}
 	if l.Kind != "vlan" || l.Parent != "eno1" || l.VLAN == nil || *l.VLAN != (VLANAttrs{ID: 5, Protocol: "802.1Q"}) {
 		t.Errorf("eno1.5: %+v %+v", l, l.VLAN)
 	}

@@ -185,6 +185,20 @@ type target struct {
 	notes   []string
 }
 
+// usesBridgeTables reports whether the target asks for FDB or bridge
+// VLAN entries.
+func (t *target) usesBridgeTables() bool {
+	if t.exactFDB || len(t.fdb) > 0 || len(t.fdbPorts) > 0 {
+		return true
+	}
+	for _, w := range t.links {
+		if w.manageVLANs || len(w.vlans) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (t *target) add(w *wantLink) *wantLink {
 	if t.by == nil {
 		t.by = map[string]*wantLink{}
