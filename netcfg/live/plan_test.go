@@ -471,3 +471,39 @@ func planStateOpts() cmp.Option {
 		}),
 	}
 }
+
+func TestPlanOnlyInterfaces(t *testing.T) {
+	n := parseFile(t, "/etc/network/interfaces", []byte(`auto vmbr0
+iface vmbr0 inet manual
+        bridge-ports eno1
+
+auto vmbr1
+iface vmbr1 inet manual
+        bridge-ports eno2
+
+iface vmbr2 inet manual
+        bridge-ports none
+`))
+	tg, err := newTarget(n, &Options{Interfaces: []string{"vmbr1", "vmbr2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := makePlan(tg, hostState("eno1", "eno2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"ip link add vmbr1 type bridge stp_state 0",
+		"ip link add vmbr2 type bridge stp_state 0",
+		"ip link set eno2 master vmbr1",
+		"ip link set eno2 up",
+		"ip link set vmbr1 up",
+		"ip link set vmbr2 up",
+	}
+	if diff := cmp.Diff(want, stepTexts(p)); diff != "" {
+		t.Errorf("steps mismatch (-want +got):\n%s", diff)
+	}
+	if _, err := newTarget(n, &Options{Interfaces: []string{"vmbr9"}}); !errors.Is(err, netcfg.ErrNotFound) {
+		t.Errorf("unknown interface: %v", err)
+	}
+}
