@@ -235,7 +235,7 @@ func restoreTarget(snap *State, applied *target, ran map[string]bool) *target {
 			w.port = &p
 		}
 		for _, a := range snap.AddressesOf(l.Name) {
-			if !a.Prefix.Addr().IsLinkLocalUnicast() {
+			if a.managed() {
 				w.addrs = append(w.addrs, a.Prefix)
 			}
 		}

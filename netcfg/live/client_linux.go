@@ -689,7 +689,7 @@ func (k *nl) addresses(ctx context.Context, byIndex map[int]string) ([]Address, 
 		if m.Header.Type != unix.RTM_NEWADDR || len(m.Data) < unix.SizeofIfAddrmsg {
 			continue
 		}
-		family, plen, scope := m.Data[0], int(m.Data[1]), m.Data[3]
+		family, plen, flags, scope := m.Data[0], int(m.Data[1]), uint32(m.Data[2]), m.Data[3]
 		name := byIndex[int(binary.NativeEndian.Uint32(m.Data[4:8]))]
 		ad, err := netlink.NewAttributeDecoder(m.Data[unix.SizeofIfAddrmsg:])
 		if err != nil {
@@ -702,6 +702,8 @@ func (k *nl) addresses(ctx context.Context, byIndex map[int]string) ([]Address, 
 				local = ad.Bytes()
 			case unix.IFA_ADDRESS:
 				addr = ad.Bytes()
+			case unix.IFA_FLAGS:
+				flags = ad.Uint32()
 			}
 		}
 		if family == unix.AF_INET && local != nil {
@@ -711,7 +713,7 @@ func (k *nl) addresses(ctx context.Context, byIndex map[int]string) ([]Address, 
 		if !ok || name == "" {
 			continue
 		}
-		out = append(out, Address{Link: name, Prefix: netip.PrefixFrom(ip, plen), Scope: scopeName(scope)})
+		out = append(out, Address{Link: name, Prefix: netip.PrefixFrom(ip, plen), Scope: scopeName(scope), Dynamic: flags&unix.IFA_F_PERMANENT == 0})
 	}
 	return out, nil
 }

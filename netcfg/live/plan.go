@@ -792,7 +792,7 @@ func (p *planner) teardown() {
 				p.add(Step{Op: OpRelease, Link: w.name, Where: w.where, Text: "ip link set " + w.name + " nomaster"})
 			}
 			for _, a := range p.addrsBy[w.name] {
-				if a.Prefix.Addr().IsLinkLocalUnicast() {
+				if !a.managed() {
 					continue
 				}
 				p.add(Step{Op: OpAddrDel, Link: w.name, addr: a.Prefix, Where: w.where, Text: "ip addr del " + a.Prefix.String() + " dev " + w.name})
@@ -1414,7 +1414,7 @@ func (p *planner) addresses() {
 		}
 		if w.manageAddrs {
 			for _, a := range cur {
-				if a.Prefix.Addr().IsLinkLocalUnicast() || slices.Contains(w.addrs, a.Prefix) {
+				if !a.managed() || slices.Contains(w.addrs, a.Prefix) {
 					continue
 				}
 				p.add(Step{Op: OpAddrDel, Link: w.name, Where: w.where, addr: a.Prefix, Text: "ip addr del " + a.Prefix.String() + " dev " + w.name})

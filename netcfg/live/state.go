@@ -98,6 +98,15 @@ type Address struct {
 	Prefix netip.Prefix `json:"prefix"`
 	// Scope is "global", "link" or "host".
 	Scope string `json:"scope"`
+	// Dynamic marks an address the kernel or a client manages (SLAAC,
+	// DHCP: not IFA_F_PERMANENT); applies leave those alone.
+	Dynamic bool `json:"dynamic,omitempty"`
+}
+
+// managed reports whether an apply adds and removes the address: not an
+// IPv6 link-local or dynamic one.
+func (a Address) managed() bool {
+	return !a.Prefix.Addr().IsLinkLocalUnicast() && !a.Dynamic
 }
 
 // Route is an entry of the main routing table.
