@@ -113,6 +113,25 @@ func (c *Client) Link(ctx context.Context, name string) (*Link, error) {
 	return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
 }
 
+// Addresses returns the IP addresses of every link, sorted by link and
+// address.
+func (c *Client) Addresses(ctx context.Context) ([]Address, error) {
+	s, err := c.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Addresses, nil
+}
+
+// Routes returns the routes of the main table, IPv4 and IPv6.
+func (c *Client) Routes(ctx context.Context) ([]Route, error) {
+	s, err := c.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Routes, nil
+}
+
 // State returns a snapshot of the namespace: links, addresses, main table
 // routes, static FDB entries, bridge VLAN entries, and the values of the
 // given sysctls (dotted or path form; missing ones are left out).

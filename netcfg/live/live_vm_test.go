@@ -474,3 +474,40 @@ iface vmbr0.7 inet static
 		})
 	}
 }
+
+// TestEthtoolVM reads a virtio NIC through ethtool and forces its link
+// mode (virtio_net takes speed and duplex with autoneg off), comparing
+// with ethtool(8).
+func TestEthtoolVM(t *testing.T) {
+	c, ns := vmNS(t, "eno1")
+	ctx := context.Background()
+	if err := c.SetUp(ctx, "eno1", true); err != nil {
+		t.Fatal(err)
+	}
+	nic, err := c.NIC(ctx, "eno1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ip", "netns", "exec", ns.Name, "ethtool", "-i", "eno1").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nic.Driver != "virtio_net" || !strings.Contains(string(out), "bus-info: "+nic.BusInfo) || nic.BusInfo == "" {
+		t.Errorf("NIC %+v, ethtool -i:\n%s", nic, out)
+	}
+	speed, duplex, autoneg := 1000, "full", false
+	if err := c.SetLinkMode(ctx, "eno1", LinkModeChange{Speed: &speed, Duplex: &duplex, Autoneg: &autoneg}); err != nil {
+		t.Fatal(err)
+	}
+	nic, err = c.NIC(ctx, "eno1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ = exec.Command("ip", "netns", "exec", ns.Name, "ethtool", "eno1").Output()
+	if nic.Speed != 1000 || nic.Duplex != "full" || nic.Autoneg || !strings.Contains(string(out), "Speed: 1000Mb/s") || !strings.Contains(string(out), "Duplex: Full") {
+		t.Errorf("after setting 1000/full: %+v, ethtool says:\n%s", nic, out)
+	}
+	if nic.WoLKnown && nic.WoLSupported != 0 {
+		t.Errorf("virtio reports Wake-on-LAN: %+v", nic)
+	}
+}
