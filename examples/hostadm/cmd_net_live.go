@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hostadm/hostadm/netcfg"
@@ -107,7 +109,8 @@ set the kernel parameter when it differs.
 If a step fails, the state before the apply is restored at once. With
 --confirm-within, the change must be confirmed by typing "yes" within
 that time, or it is undone: the safety net for changes made over the
-network. --dry-run prints the plan only. --previous names the file the
+network (the command ignores hangups while it waits, so that a change
+that cuts off the SSH session still undoes itself). --dry-run prints the plan only. --previous names the file the
 kernel was set up from: interfaces it had that FILE lacks are removed.
 --fdb PORT=MAC[@VLAN] adds static FDB entries for guest MACs on bridges
 with bridge-disable-mac-learning.
@@ -305,6 +308,11 @@ func confirmApply(ctx context.Context, env *Env, out *applyOutput, tx *live.Tran
 		fmt.Fprint(env.Stdout, p.String())
 		fmt.Fprintf(env.Stdout, "applied %d steps\n", tx.Result.Done)
 	}
+	// The rollback must happen even when the change cut off the session
+	// that started it: a hangup or a closed terminal must not end this
+	// process before the deadline.
+	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
+	defer signal.Reset(syscall.SIGHUP, syscall.SIGPIPE)
 	fmt.Fprintf(env.Stderr, "type \"yes\" before %s to keep this configuration; it is undone otherwise\n", tx.Deadline().Format(time.TimeOnly))
 	answers := make(chan string, 1)
 	go func() {
