@@ -10,7 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hostadm/hostadm/internal/testenv"
 )
@@ -137,4 +140,71 @@ func TestNetCommitCommand(t *testing.T) {
 	if _, stderr, code := runAdm(t, "--root", root, "net", "commit", "--netns", ns.Name); code != 1 || !strings.Contains(stderr, "no pending") {
 		t.Errorf("second commit: exit %d %s", code, stderr)
 	}
+}
+
+// TestNetApplyUndoesAfterHangup runs hostadm as a separate process, hangs
+// up on it while it waits for confirmation (as a cut SSH session does),
+// and checks that the change is still undone at the deadline.
+func TestNetApplyUndoesAfterHangup(t *testing.T) {
+	testenv.RequireTool(t, "ip", "go")
+	bin := filepath.Join(t.TempDir(), "hostadm")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ns := testenv.NewNetNS(t)
+	ipIn(t, ns, "link", "add", "eth1", "type", "veth", "peer", "name", "peer1")
+	file := filepath.Join(t.TempDir(), "interfaces")
+	if err := os.WriteFile(file, []byte(netLiveFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "net", "apply", "--netns", ns.Name, "--confirm-within", "2s", file)
+	stdin, err := cmd.StdinPipe() // open, never answered
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; !strings.Contains(out.String(), "type \"yes\""); i++ {
+		if i == 200 {
+			cmd.Process.Kill()
+			t.Fatalf("no confirmation prompt:\n%s", out.String())
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if !strings.Contains(ipIn(t, ns, "link", "show", "eth1"), "master vmbr0") {
+		t.Fatal("not applied before the hangup")
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("exit: %v\n%s", err, out.String())
+	}
+	if strings.Contains(ipIn(t, ns, "link"), "vmbr0") {
+		t.Errorf("vmbr0 still there after the deadline:\n%s", out.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the command's writes and the
+// test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
