@@ -428,6 +428,12 @@ type Transaction struct {
 // restored to the state before the apply, as when a step fails. The
 // Client must stay open until the transaction is done.
 func (c *Client) ApplyConfirm(ctx context.Context, n *netcfg.Network, opts *Options, within time.Duration) (*Transaction, error) {
+	return c.applyConfirm(ctx, n, opts, within, nil)
+}
+
+// applyConfirm is ApplyConfirm with a function that runs after an
+// automatic or explicit rollback restored the state.
+func (c *Client) applyConfirm(ctx context.Context, n *netcfg.Network, opts *Options, within time.Duration, onRollback func(context.Context) error) (*Transaction, error) {
 	if within <= 0 {
 		within = DefaultConfirmWithin
 	}
@@ -437,7 +443,7 @@ func (c *Client) ApplyConfirm(ctx context.Context, n *netcfg.Network, opts *Opti
 	if err != nil {
 		return nil, err
 	}
-	tx := &Transaction{Result: &Result{Plan: p}, c: c, snap: snap, t: t, ran: map[string]bool{}, done: make(chan struct{})}
+	tx := &Transaction{Result: &Result{Plan: p}, c: c, snap: snap, t: t, ran: map[string]bool{}, done: make(chan struct{}), onRollback: onRollback}
 	if p.Empty() {
 		tx.finished = true
 		close(tx.done)

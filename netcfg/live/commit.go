@@ -72,7 +72,7 @@ func (c *Client) Commit(ctx context.Context, h *netcfg.Host, expect string, opts
 	}
 	var tx *Transaction
 	if within > 0 {
-		tx, err = c.ApplyConfirm(ctx, n, &o, within)
+		tx, err = c.applyConfirm(ctx, n, &o, within, undoFile)
 	} else {
 		var res *Result
 		res, err = c.Apply(ctx, n, &o)
@@ -84,9 +84,6 @@ func (c *Client) Commit(ctx context.Context, h *netcfg.Host, expect string, opts
 			err = errors.Join(err, ferr)
 		}
 		return tx, err
-	}
-	if within > 0 {
-		tx.onRollback = undoFile
 	}
 	return tx, nil
 }
