@@ -205,7 +205,7 @@ func restoreTarget(snap *State, applied *target, ran map[string]bool) *target {
 	// Lower devices first: a VLAN after its lower device, a veth once.
 	order := linkOrder(snap)
 	for _, l := range order {
-		w := &wantLink{name: l.Name, up: ptr(l.Up), mtu: l.MTU, master: ptr(l.Master), manageAddrs: true, manageVLANs: true}
+		w := &wantLink{name: l.Name, up: ptr(l.Up), mtu: l.MTU, master: ptr(l.Master), manageAddrs: bothFamilies, manageVLANs: true}
 		if l.MTU == 0 {
 			w.mtu = 0
 		}

@@ -115,6 +115,20 @@ type linkChange struct {
 	Bond   *BondOptions
 }
 
+// families says which address families a setting covers.
+type families struct{ v4, v6 bool }
+
+func (f families) any() bool { return f.v4 || f.v6 }
+
+func (f families) has(a netip.Addr) bool {
+	if a.Is4() || a.Is4In6() {
+		return f.v4
+	}
+	return f.v6
+}
+
+var bothFamilies = families{v4: true, v6: true}
+
 // hook is a command of a link's stanza.
 type hook struct {
 	hook, line, where string
@@ -138,15 +152,16 @@ type wantLink struct {
 	master *string
 	port   *PortAttrs
 
-	// addrs are the addresses to have; with manageAddrs, others (but
-	// IPv6 link-local ones) are removed.
+	// addrs are the addresses to have; for the families in manageAddrs
+	// (v4, v6), others (but IPv6 link-local and dynamic ones) are
+	// removed.
 	addrs       []netip.Prefix
-	manageAddrs bool
+	manageAddrs families
 	// gateways are the default routes through this link; with
-	// manageGateways, other default routes added by ip or this package
-	// through it are removed.
+	// manageGateways, other default routes of those families added by ip
+	// or this package through it are removed.
 	gateways       []netip.Addr
-	manageGateways bool
+	manageGateways families
 	// vlans are the bridge VLAN entries of the link; with manageVLANs,
 	// others are removed.
 	vlans       []VLANEntry
@@ -403,25 +418,27 @@ func (t *target) addInterface(n *netcfg.Network, i *netcfg.Interface, opts *Opti
 	if i.HWAddress != nil {
 		w.mac = i.HWAddress
 	}
+	// Addresses and gateways of a family are managed when its stanza's
+	// method is static or manual; dhcp and auto leave them to their
+	// client.
 	method := ""
+	w.addrs = i.Addresses
+	w.gateways = i.Gateways
 	for _, fm := range i.Families {
 		if fm.Method != "" {
 			method = fm.Method
 		}
-	}
-	switch method {
-	case "dhcp", "auto":
-		t.notes = append(t.notes, fmt.Sprintf("%s: method %s: addresses are left to the DHCP or SLAAC client", i.Name, method))
-	case "loopback":
-		w.addrs = i.Addresses
-	default:
-		w.addrs = i.Addresses
-		w.manageAddrs = true
-		w.gateways = i.Gateways
-		w.manageGateways = true
-	}
-	if len(i.Gateways) > 0 && !w.manageGateways {
-		w.gateways = i.Gateways
+		switch fm.Method {
+		case "static", "manual", "":
+			if fm.Family == "inet6" {
+				w.manageAddrs.v6, w.manageGateways.v6 = true, true
+			} else {
+				w.manageAddrs.v4, w.manageGateways.v4 = true, true
+			}
+		case "loopback":
+		default:
+			t.notes = append(t.notes, fmt.Sprintf("%s: %s %s: addresses are left to the DHCP or SLAAC client", i.Name, fm.Family, fm.Method))
+		}
 	}
 	env := func(phase, mode string) []string {
 		fam, meth := "", method
@@ -1405,16 +1422,16 @@ func (p *planner) up() {
 
 func (p *planner) addresses() {
 	for _, w := range p.t.links {
-		if len(w.addrs) == 0 && !w.manageAddrs {
+		if len(w.addrs) == 0 && !w.manageAddrs.any() {
 			continue
 		}
 		var cur []Address
 		if !p.gone[w.name] {
 			cur = p.addrsBy[w.name]
 		}
-		if w.manageAddrs {
+		if w.manageAddrs.any() {
 			for _, a := range cur {
-				if !a.managed() || slices.Contains(w.addrs, a.Prefix) {
+				if !a.managed() || !w.manageAddrs.has(a.Prefix.Addr()) || slices.Contains(w.addrs, a.Prefix) {
 					continue
 				}
 				p.add(Step{Op: OpAddrDel, Link: w.name, Where: w.where, addr: a.Prefix, Text: "ip addr del " + a.Prefix.String() + " dev " + w.name})
@@ -1470,9 +1487,9 @@ func (p *planner) routes(dels bool) {
 			}
 			want = append(want, Route{Dst: dst, Gateway: g, Link: w.name, Protocol: "boot", Scope: "global", Type: "unicast"})
 		}
-		if w.manageGateways && !p.gone[w.name] {
+		if w.manageGateways.any() && !p.gone[w.name] {
 			for _, c := range p.routesBy[w.name] {
-				if c.Dst.Bits() != 0 || !managedProto(c.Protocol) {
+				if c.Dst.Bits() != 0 || !managedProto(c.Protocol) || !w.manageGateways.has(c.Dst.Addr()) {
 					continue
 				}
 				if dels && !slices.ContainsFunc(want, func(r Route) bool { return r.Gateway == c.Gateway && r.Metric == c.Metric }) {

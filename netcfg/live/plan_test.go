@@ -507,3 +507,45 @@ iface vmbr2 inet manual
 		t.Errorf("unknown interface: %v", err)
 	}
 }
+
+func TestPlanAddressFamilies(t *testing.T) {
+	n := parseFile(t, "/etc/network/interfaces", []byte(`auto eno1
+iface eno1 inet static
+        address 192.0.2.2/24
+        gateway 192.0.2.1
+
+iface eno1 inet6 auto
+`))
+	tg, err := newTarget(n, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := hostState("eno1")
+	cur.Link("eno1").Up = true
+	cur.Addresses = append(cur.Addresses,
+		Address{Link: "eno1", Prefix: netip.MustParsePrefix("192.0.2.9/24")},
+		Address{Link: "eno1", Prefix: netip.MustParsePrefix("2001:db8::9/64")},
+		Address{Link: "eno1", Prefix: netip.MustParsePrefix("fe80::1/64")},
+	)
+	cur.Routes = []Route{
+		{Dst: netip.MustParsePrefix("::/0"), Gateway: netip.MustParseAddr("fe80::1"), Link: "eno1", Protocol: "ra", Type: "unicast"},
+		{Dst: netip.MustParsePrefix("0.0.0.0/0"), Gateway: netip.MustParseAddr("192.0.2.254"), Link: "eno1", Protocol: "boot", Type: "unicast"},
+	}
+	cur.sort()
+	p, err := makePlan(tg, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"ip route del default via 192.0.2.254 dev eno1",
+		"ip addr del 192.0.2.9/24 dev eno1",
+		"ip addr add 192.0.2.2/24 dev eno1",
+		"ip route replace default via 192.0.2.1 dev eno1",
+	}
+	if diff := cmp.Diff(want, stepTexts(p)); diff != "" {
+		t.Errorf("steps mismatch (-want +got):\n%s", diff)
+	}
+	if len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "inet6 auto") {
+		t.Errorf("notes %q", p.Notes)
+	}
+}
