@@ -12,7 +12,8 @@
 // fsync of the directory), keep the replaced file's mode and owner, and can
 // be made conditional on the SHA-256 digest of the content the caller read,
 // so that a concurrent edit is refused with a [*ConflictError] rather than
-// overwritten.
+// overwritten. [FS.Edit] and [EditParsed] run a whole read-modify-write
+// cycle that way: lock, read with digest, change, conditional write.
 package rootfs
 
 import (
