@@ -436,8 +436,24 @@ func (t *target) addInterface(n *netcfg.Network, i *netcfg.Interface, opts *Opti
 				w.manageAddrs.v4, w.manageGateways.v4 = true, true
 			}
 		case "loopback":
+		case "dhcp":
+			// As ifupdown2 does: dhclient when the link comes up,
+			// released when it goes down.
+			v6, pf, lf := "", "/run/dhclient."+i.Name+".pid", "/var/lib/dhcp/dhclient."+i.Name+".leases"
+			if fm.Family == "inet6" {
+				v6, pf, lf = "-6", "/run/dhclient6."+i.Name+".pid", "/var/lib/dhcp/dhclient6."+i.Name+".leases"
+			}
+			up := []string{"dhclient", v6, "-pf", pf, "-lf", lf, i.Name}
+			down := []string{"dhclient", v6, "-x", "-pf", pf, "-lf", lf, i.Name}
+			if v6 == "" {
+				up = slices.Delete(up, 1, 2)
+				down = slices.Delete(down, 1, 2)
+			}
+			w.postUp = append(w.postUp, hook{hook: "dhcp", line: strings.Join(up, " "), where: where})
+			w.preDown = append(w.preDown, hook{hook: "dhcp", line: strings.Join(down, " "), where: where})
+			t.notes = append(t.notes, fmt.Sprintf("%s: %s dhcp: addresses are left to dhclient, started when the link comes up", i.Name, fm.Family))
 		default:
-			t.notes = append(t.notes, fmt.Sprintf("%s: %s %s: addresses are left to the DHCP or SLAAC client", i.Name, fm.Family, fm.Method))
+			t.notes = append(t.notes, fmt.Sprintf("%s: %s %s: addresses are left to the kernel's autoconfiguration", i.Name, fm.Family, fm.Method))
 		}
 	}
 	env := func(phase, mode string) []string {

@@ -545,7 +545,33 @@ iface eno1 inet6 auto
 	if diff := cmp.Diff(want, stepTexts(p)); diff != "" {
 		t.Errorf("steps mismatch (-want +got):\n%s", diff)
 	}
-	if len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "inet6 auto") {
+	if len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "inet6 auto: addresses are left to the kernel's autoconfiguration") {
 		t.Errorf("notes %q", p.Notes)
+	}
+}
+
+func TestPlanDHCP(t *testing.T) {
+	n := parseFile(t, "/etc/network/interfaces", []byte("auto eno1\niface eno1 inet dhcp\n\niface eno1 inet6 dhcp\n"))
+	tg, err := newTarget(n, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := makePlan(tg, hostState("eno1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"ip link set eno1 up",
+		"dhcp eno1: dhclient -pf /run/dhclient.eno1.pid -lf /var/lib/dhcp/dhclient.eno1.leases eno1",
+		"dhcp eno1: dhclient -6 -pf /run/dhclient6.eno1.pid -lf /var/lib/dhcp/dhclient6.eno1.leases eno1",
+	}
+	if diff := cmp.Diff(want, stepTexts(p)); diff != "" {
+		t.Errorf("steps mismatch (-want +got):\n%s", diff)
+	}
+	// Up already: nothing to do, dhclient keeps running.
+	cur := hostState("eno1")
+	cur.Link("eno1").Up = true
+	if p, _ := makePlan(tg, cur); !p.Empty() {
+		t.Errorf("re-apply:\n%s", p)
 	}
 }
