@@ -57,7 +57,7 @@ func TestNetApplyCommand(t *testing.T) {
 		t.Fatal("dry run changed the namespace")
 	}
 	out, stderr, code = runAdm(t, "net", "apply", "--netns", ns.Name, file)
-	if code != 0 || !strings.Contains(out, "applied 7 steps") {
+	if code != 0 || !strings.Contains(out, "applied 8 steps") {
 		t.Fatalf("apply: exit %d %s\n%s", code, stderr, out)
 	}
 	if !strings.Contains(ipIn(t, ns, "link", "show", "eth1"), "master vmbr0") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"sync"
@@ -379,7 +380,11 @@ func (c *Client) exec1(ctx context.Context, s Step) error {
 	case OpRouteAdd, OpRouteDel:
 		return c.k.route(ctx, s.Op == OpRouteAdd, s.route)
 	case OpSysctl:
-		return c.sys.Set(s.param, s.value)
+		err := c.sys.Set(s.param, s.value)
+		if s.optional && errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
 	case OpExec:
 		return c.hook(ctx, s)
 	}

@@ -69,8 +69,10 @@ type Step struct {
 	route  Route        // route-*
 	param  string       // sysctl, path form
 	value  string       // sysctl
-	line   string       // exec
-	env    []string     // exec
+	// optional: a sysctl the kernel may lack (no error then)
+	optional bool
+	line     string   // exec
+	env      []string // exec
 }
 
 // String returns the step's text.
@@ -176,6 +178,10 @@ type wantLink struct {
 
 type sysctlWant struct {
 	param, value, where string
+	// optional parameters of link are skipped where the kernel lacks
+	// them (IPv6 disabled).
+	optional bool
+	link     string
 }
 
 // target is the whole configuration a plan works towards.
@@ -495,6 +501,9 @@ func (t *target) addInterface(n *netcfg.Network, i *netcfg.Interface, opts *Opti
 			pvid = 1
 		}
 		for _, p := range i.Bridge.Ports {
+			// ifupdown2 turns IPv6 off on bridge ports: the host is
+			// reachable through the bridge, not the port.
+			t.sysctls = append(t.sysctls, sysctlWant{param: "net/ipv6/conf/" + p + "/disable_ipv6", value: "1", where: where, optional: true, link: p})
 			pw := t.member(p, i.Name, where)
 			pw.port = &PortAttrs{Learning: learning, UnicastFlood: true}
 			if i.Bridge.VLANAware {
@@ -1562,10 +1571,14 @@ func (p *planner) sysctls() {
 		list = append(list, s)
 	}
 	for _, s := range list {
-		if v, ok := p.cur.Sysctls[sysctl.Dotted(s.param)]; ok && sysctlEqual(v, s.value) {
+		v, ok := p.cur.Sysctls[sysctl.Dotted(s.param)]
+		if ok && sysctlEqual(v, s.value) {
 			continue
 		}
-		p.add(Step{Op: OpSysctl, Where: s.where, param: s.param, value: s.value, Text: "sysctl -w " + sysctl.Dotted(s.param) + "=" + s.value})
+		if !ok && s.optional && p.link(s.link) != nil && !p.gone[s.link] {
+			continue // the link exists but the kernel has no such parameter
+		}
+		p.add(Step{Op: OpSysctl, Link: s.link, Where: s.where, param: s.param, value: s.value, optional: s.optional, Text: "sysctl -w " + sysctl.Dotted(s.param) + "=" + s.value})
 	}
 }
 
