@@ -55,20 +55,11 @@ func (t *Table) Path() string { return t.path }
 
 // Read parses the fstab. A missing file reads as an empty one.
 func (t *Table) Read() (*File, error) {
-	f, _, err := t.read()
-	return f, err
-}
-
-func (t *Table) read() (*File, rootfs.Digest, error) {
-	data, d, err := t.fs.ReadFileDigest(t.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return &File{name: t.path}, rootfs.Digest{}, nil
+	data, err := t.fs.ReadFile(t.path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
-	if err != nil {
-		return nil, d, err
-	}
-	f, err := Parse(t.path, data)
-	return f, d, err
+	return Parse(t.path, data)
 }
 
 // Edit reads the fstab under a lock, lets fn change it, and writes it back
@@ -76,24 +67,7 @@ func (t *Table) read() (*File, rootfs.Digest, error) {
 // someone who does not take the lock is refused with an error matching
 // rootfs.ErrConflict rather than overwritten.
 func (t *Table) Edit(ctx context.Context, fn func(*File) error) error {
-	lk, err := t.fs.Lock(ctx, lockName)
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	f, d, err := t.read()
-	if err != nil {
-		return err
-	}
-	before := string(f.Format())
-	if err := fn(f); err != nil {
-		return err
-	}
-	after := f.Format()
-	if string(after) == before {
-		return nil
-	}
-	return t.fs.WriteFile(t.path, after, &rootfs.WriteOptions{Expect: &d})
+	return rootfs.EditParsed(ctx, t.fs, t.path, &rootfs.EditOptions{Lock: lockName}, Parse, fn)
 }
 
 // UUIDOf returns the file system UUID of a block device (such as

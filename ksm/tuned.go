@@ -347,24 +347,7 @@ func (c *Client) TunedConfig() (*TunedConfig, rootfs.Digest, error) {
 // writer that does not take the lock fails with rootfs.ErrConflict. The
 // daemon reads its file at start: restart it to apply (RestartTuned).
 func (c *Client) EditTunedConfig(ctx context.Context, fn func(*TunedConfig) error) error {
-	lk, err := c.fs.Lock(ctx, tunedLock)
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	t, d, err := c.TunedConfig()
-	if err != nil {
-		return err
-	}
-	before := string(t.Format())
-	if err := fn(t); err != nil {
-		return err
-	}
-	after := t.Format()
-	if string(after) == before {
-		return nil
-	}
-	return c.fs.WriteFile(TunedConfigPath, after, &rootfs.WriteOptions{Expect: &d})
+	return rootfs.EditParsed(ctx, c.fs, TunedConfigPath, &rootfs.EditOptions{Lock: tunedLock}, ParseTunedConfig, fn)
 }
 
 // ServiceState is what systemd says about ksmtuned.

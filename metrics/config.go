@@ -435,24 +435,7 @@ func (c *Client) Servers() ([]Server, error) {
 // writes it back atomically when the text changed; a concurrent edit
 // fails with rootfs.ErrConflict.
 func (c *Client) EditStatusConfig(ctx context.Context, fn func(*StatusConfig) error) error {
-	lk, err := c.fs.Lock(ctx, statusLock)
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	sc, d, err := c.StatusConfig()
-	if err != nil {
-		return err
-	}
-	before := string(sc.Format())
-	if err := fn(sc); err != nil {
-		return err
-	}
-	after := sc.Format()
-	if string(after) == before {
-		return nil
-	}
-	return c.fs.WriteFile(StatusConfigPath, after, &rootfs.WriteOptions{Expect: &d, Perm: 0o640})
+	return rootfs.EditParsed(ctx, c.fs, StatusConfigPath, &rootfs.EditOptions{Lock: statusLock, Perm: 0o640}, ParseStatusConfig, fn)
 }
 
 func tokenPath(id string) string { return TokenDir + "/" + id + ".pw" }

@@ -388,24 +388,7 @@ func (c *Client) EditNodeConfig(ctx context.Context, node string, fn func(*Confi
 	if err := checkNodeName(node); err != nil {
 		return err
 	}
-	lk, err := c.fs.Lock(ctx, ConfigLock)
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	cf, d, err := c.NodeConfig(node)
-	if err != nil {
-		return err
-	}
-	before := string(cf.Format())
-	if err := fn(cf); err != nil {
-		return err
-	}
-	after := cf.Format()
-	if string(after) == before {
-		return nil
-	}
-	return c.fs.WriteFile(ConfigPath(node), after, &rootfs.WriteOptions{Expect: &d, Perm: 0o640})
+	return rootfs.EditParsed(ctx, c.fs, ConfigPath(node), &rootfs.EditOptions{Lock: ConfigLock, Perm: 0o640}, ParseConfigFile, fn)
 }
 
 func checkNodeName(node string) error {

@@ -333,22 +333,5 @@ func (c *Client) SmartdConf() (*SmartdConf, rootfs.Digest, error) {
 // that does not take the lock makes it fail with rootfs.ErrConflict.
 // smartd reads the file at start and on SIGHUP (systemctl reload smartd).
 func (c *Client) EditSmartdConf(ctx context.Context, fn func(*SmartdConf) error) error {
-	lk, err := c.fs.Lock(ctx, smartdLock)
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	conf, d, err := c.SmartdConf()
-	if err != nil {
-		return err
-	}
-	before := string(conf.Format())
-	if err := fn(conf); err != nil {
-		return err
-	}
-	after := conf.Format()
-	if string(after) == before {
-		return nil
-	}
-	return c.fs.WriteFile(SmartdConfPath, after, &rootfs.WriteOptions{Expect: &d})
+	return rootfs.EditParsed(ctx, c.fs, SmartdConfPath, &rootfs.EditOptions{Lock: smartdLock}, ParseSmartdConf, fn)
 }

@@ -59,25 +59,5 @@ func Read(f *rootfs.FS) (*sectioncfg.File, error) {
 // atomically when it changed, refusing to overwrite a concurrent edit
 // (rootfs.ErrConflict).
 func Edit(ctx context.Context, f *rootfs.FS, fn func(*sectioncfg.File) error) error {
-	lk, err := f.Lock(ctx, lockName)
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	data, d, err := f.ReadFileDigest(Path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	cfg, err := sectioncfg.Parse(Path, data)
-	if err != nil {
-		return err
-	}
-	if err := fn(cfg); err != nil {
-		return err
-	}
-	out := cfg.Format()
-	if string(out) == string(data) {
-		return nil
-	}
-	return f.WriteFile(Path, out, &rootfs.WriteOptions{Perm: 0o640, Expect: &d})
+	return rootfs.EditParsed(ctx, f, Path, &rootfs.EditOptions{Lock: lockName, Perm: 0o640}, sectioncfg.Parse, fn)
 }
