@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hostadm/hostadm/internal/parseerr"
 )
 
 // Errors matched with errors.Is.
@@ -22,23 +24,10 @@ var (
 	ErrInvalid = errors.New("invalid fstab entry")
 )
 
-// ParseError reports a malformed line, with its position.
-type ParseError struct {
-	File string
-	Line int
-	Col  int // 1-based column of the offending field, 0 if none
-	Msg  string
-}
-
-func (e *ParseError) Error() string {
-	if e.Col > 0 {
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-}
-
-// Is makes errors.Is(err, ErrSyntax) hold.
-func (e *ParseError) Is(target error) bool { return target == ErrSyntax }
+// ParseError reports a malformed line: File, Line, Col (the 1-based
+// column of the offending field, 0 if none) and Msg. Its Err is
+// ErrSyntax.
+type ParseError = parseerr.Error
 
 // File is a parsed fstab.
 type File struct {
@@ -127,7 +116,7 @@ func (l *line) parse(file string, n int) error {
 		if field >= 0 && field < len(cols) {
 			col = cols[field]
 		}
-		return &ParseError{File: file, Line: n, Col: col, Msg: fmt.Sprintf(format, args...)}
+		return &ParseError{File: file, Line: n, Col: col, Msg: fmt.Sprintf(format, args...), Err: ErrSyntax}
 	}
 	switch {
 	case len(l.toks) < 3:

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hostadm/hostadm/internal/parseerr"
 	"github.com/hostadm/hostadm/internal/propstr"
 )
 
@@ -37,26 +38,10 @@ var (
 )
 
 // ParseError reports a problem at a line and column of a node
-// configuration file. It unwraps to ErrSyntax, ErrInvalid or ErrDuplicate.
-type ParseError struct {
-	File string
-	Line int // 1-based; 0 when the problem has no single line
-	Col  int // 1-based; 0 when unknown
-	Msg  string
-	Err  error
-}
-
-func (e *ParseError) Error() string {
-	switch {
-	case e.Line == 0:
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	case e.Col == 0:
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
-}
-
-func (e *ParseError) Unwrap() error { return e.Err }
+// configuration file: File, Line (1-based; 0 when the problem has no
+// single line), Col (1-based; 0 when unknown) and Msg. It unwraps to its
+// Err: ErrSyntax, ErrInvalid or ErrDuplicate.
+type ParseError = parseerr.Error
 
 // ConfigFile is a parsed node configuration file
 // (/etc/pve/nodes/NODE/config): "key: value" lines and the node's

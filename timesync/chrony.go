@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hostadm/hostadm/internal/parseerr"
 )
 
 var (
@@ -18,26 +20,10 @@ var (
 )
 
 // ParseError reports a problem at a line and column of a configuration
-// file. It unwraps to ErrSyntax or ErrInvalid.
-type ParseError struct {
-	File string
-	Line int // 1-based; 0 when the problem has no single line
-	Col  int // 1-based; 0 when unknown
-	Msg  string
-	Err  error
-}
-
-func (e *ParseError) Error() string {
-	switch {
-	case e.Line == 0:
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	case e.Col == 0:
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
-}
-
-func (e *ParseError) Unwrap() error { return e.Err }
+// file: File, Line (1-based; 0 when the problem has no single line), Col
+// (1-based; 0 when unknown) and Msg. It unwraps to its Err: ErrSyntax or
+// ErrInvalid.
+type ParseError = parseerr.Error
 
 // SourceType is the directive that names a time source.
 type SourceType string
