@@ -3,7 +3,6 @@ package btrfs
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 
@@ -141,14 +140,7 @@ func (c *Client) AddStorage(ctx context.Context, s Storage) error {
 
 // RemoveStorage removes the btrfs entry with the given ID; the data stays.
 func (c *Client) RemoveStorage(ctx context.Context, id string) error {
-	return pvestorage.Edit(ctx, c.fs, func(f *sectioncfg.File) error {
-		sec := f.Lookup(id)
-		if sec == nil || sec.Type != "btrfs" {
-			return fmt.Errorf("storage %s: no btrfs entry: %w", id, fs.ErrNotExist)
-		}
-		f.Remove(id)
-		return nil
-	})
+	return pvestorage.Remove(ctx, c.fs, id, "btrfs")
 }
 
 // UseInstallerLayout writes the storage entries the installer writes

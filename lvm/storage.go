@@ -3,7 +3,6 @@ package lvm
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 
@@ -149,12 +148,5 @@ func (c *Client) AddStorage(ctx context.Context, s Storage) error {
 // RemoveStorage removes the lvm or lvmthin entry with the given ID; the
 // volumes stay.
 func (c *Client) RemoveStorage(ctx context.Context, id string) error {
-	return pvestorage.Edit(ctx, c.fs, func(f *sectioncfg.File) error {
-		sec := f.Lookup(id)
-		if sec == nil || (sec.Type != StorageLVM && sec.Type != StorageLVMThin) {
-			return fmt.Errorf("storage %s: no lvm or lvmthin entry: %w", id, fs.ErrNotExist)
-		}
-		f.Remove(id)
-		return nil
-	})
+	return pvestorage.Remove(ctx, c.fs, id, StorageLVM, StorageLVMThin)
 }

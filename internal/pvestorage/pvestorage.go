@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hostadm/hostadm/internal/rootfs"
@@ -53,6 +54,19 @@ func Read(f *rootfs.FS) (*sectioncfg.File, error) {
 		return nil, err
 	}
 	return sectioncfg.Parse(Path, data)
+}
+
+// Remove deletes the entry id, which must have one of types, from
+// storage.cfg under Edit's lock. Without such an entry the error matches
+// fs.ErrNotExist. What the storage holds is not touched.
+func Remove(ctx context.Context, f *rootfs.FS, id string, types ...string) error {
+	return Edit(ctx, f, func(cfg *sectioncfg.File) error {
+		if sec := cfg.Lookup(id); sec == nil || !slices.Contains(types, sec.Type) {
+			return fmt.Errorf("storage %s: no %s entry: %w", id, strings.Join(types, " or "), fs.ErrNotExist)
+		}
+		cfg.Remove(id)
+		return nil
+	})
 }
 
 // Edit runs fn on storage.cfg under a lock and writes the result

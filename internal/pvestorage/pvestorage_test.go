@@ -3,9 +3,13 @@ package pvestorage
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/hostadm/hostadm/internal/rootfs"
 	"github.com/hostadm/hostadm/internal/sectioncfg"
@@ -61,5 +65,44 @@ func TestValidIDAndList(t *testing.T) {
 	}
 	if List("") != nil {
 		t.Error("List(\"\") is not nil")
+	}
+}
+
+func TestRemove(t *testing.T) {
+	const cfg = "dir: local\n\tpath /var/lib/vz\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\nbtrfs: store\n\tpath /mnt/store\n"
+	tests := []struct {
+		name    string
+		id      string
+		types   []string
+		wantErr string // "" for success
+		want    string
+	}{
+		{"entry of the type", "local-lvm", []string{"lvm", "lvmthin"}, "", "dir: local\n\tpath /var/lib/vz\n\nbtrfs: store\n\tpath /mnt/store\n"},
+		{"entry of another type", "local", []string{"lvm", "lvmthin"}, "storage local: no lvm or lvmthin entry", cfg},
+		{"no entry", "gone", []string{"btrfs"}, "storage gone: no btrfs entry", cfg},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			f, err := rootfs.Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if err := f.WriteFile(Path, []byte(cfg), nil); err != nil {
+				t.Fatal(err)
+			}
+			err = Remove(context.Background(), f, tt.id, tt.types...)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatal(err)
+			case tt.wantErr != "" && (!errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), tt.wantErr)):
+				t.Fatalf("Remove: got %v, want %q matching fs.ErrNotExist", err, tt.wantErr)
+			}
+			got, _ := f.ReadFile(Path)
+			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+				t.Errorf("storage.cfg mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
