@@ -36,6 +36,8 @@ type Backend interface {
 	SetPoolProperty(ctx context.Context, pool, name, value string) error
 	// UpgradePool enables every feature the running ZFS supports.
 	UpgradePool(ctx context.Context, pool string) error
+	// Scrub starts, pauses or stops a scrub.
+	Scrub(ctx context.Context, pool string, action ScrubAction) error
 
 	Datasets(ctx context.Context, opts *ListOptions) ([]Dataset, error)
 	DatasetProperties(ctx context.Context, dataset string, names ...string) ([]Property, error)
@@ -69,6 +71,7 @@ type Config struct {
 
 // Client manages ZFS on a host.
 type Client struct {
+	root    string
 	fs      *rootfs.FS
 	run     runner.Runner
 	backend Backend
@@ -84,7 +87,7 @@ func New(cfg *Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zfs: %w", err)
 	}
-	c := &Client{fs: fsys, run: runner.Default, backend: cfg.Backend}
+	c := &Client{root: cfg.Root, fs: fsys, run: runner.Default, backend: cfg.Backend}
 	if c.backend == nil {
 		c.backend = &cli{c: c}
 	}

@@ -177,6 +177,18 @@ func (b *cli) UpgradePool(ctx context.Context, pool string) error {
 	return err
 }
 
+func (b *cli) Scrub(ctx context.Context, pool string, action ScrubAction) error {
+	args := []string{"zpool", "scrub"}
+	switch action {
+	case ScrubPause:
+		args = append(args, "-p")
+	case ScrubStop:
+		args = append(args, "-s")
+	}
+	_, err := b.runArgs(ctx, append(args, pool)...)
+	return err
+}
+
 func (b *cli) Datasets(ctx context.Context, opts *ListOptions) ([]Dataset, error) {
 	out, err := b.runArgs(ctx, DatasetListArgs(opts)...)
 	if err != nil {

@@ -179,3 +179,19 @@ func byID(names ...string) []string {
 	}
 	return out
 }
+
+func TestCLIScrub(t *testing.T) {
+	c, f := newTestClient(t, "")
+	ctx := context.Background()
+	f.Expect("zpool", "scrub", "tank")
+	f.Expect("zpool", "scrub", "-p", "tank")
+	f.Expect("zpool", "scrub", "-s", "tank")
+	for _, a := range []ScrubAction{ScrubStart, ScrubPause, ScrubStop} {
+		if err := c.Scrub(ctx, "tank", a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Scrub(ctx, "tank", ScrubAction(7)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("unknown action: %v", err)
+	}
+}

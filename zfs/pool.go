@@ -173,6 +173,42 @@ func (c *Client) ReplaceDevice(ctx context.Context, pool, old, new string, force
 // until no resilver runs, calling progress, when set, with each scan
 // state. It returns the final status.
 func (c *Client) WaitResilver(ctx context.Context, pool string, interval time.Duration, progress func(*Scan)) (*PoolStatus, error) {
+	return c.waitScan(ctx, pool, "resilver", interval, progress)
+}
+
+// ScrubAction is what Scrub does.
+type ScrubAction int
+
+// Scrub actions, as zpool scrub, zpool scrub -p and zpool scrub -s.
+const (
+	// ScrubStart starts a scrub, or resumes a paused one.
+	ScrubStart ScrubAction = iota
+	// ScrubPause pauses the running scrub; ScrubStart resumes it.
+	ScrubPause
+	// ScrubStop cancels the running scrub.
+	ScrubStop
+)
+
+// Scrub starts, pauses or stops a scrub of pool, which reads every
+// block and repairs what redundancy allows; WaitScrub follows it.
+func (c *Client) Scrub(ctx context.Context, pool string, action ScrubAction) error {
+	if err := ValidatePoolName(pool); err != nil {
+		return err
+	}
+	if action < ScrubStart || action > ScrubStop {
+		return invalidf("unknown scrub action %d", action)
+	}
+	return c.backend.Scrub(ctx, pool, action)
+}
+
+// WaitScrub polls the pool's status every interval (zero means 5 s)
+// until no scrub runs, calling progress, when set, with each scan state.
+// A paused scrub ends the wait. It returns the final status.
+func (c *Client) WaitScrub(ctx context.Context, pool string, interval time.Duration, progress func(*Scan)) (*PoolStatus, error) {
+	return c.waitScan(ctx, pool, "scrub", interval, progress)
+}
+
+func (c *Client) waitScan(ctx context.Context, pool, function string, interval time.Duration, progress func(*Scan)) (*PoolStatus, error) {
 	if interval <= 0 {
 		interval = 5 * time.Second
 	}
@@ -181,14 +217,14 @@ func (c *Client) WaitResilver(ctx context.Context, pool string, interval time.Du
 		if err != nil {
 			return nil, err
 		}
-		resilvering := st.Scan != nil && st.Scan.Function == "resilver" && st.Scan.State == "scanning"
-		if !resilvering {
-			st.Root.Walk(func(v *Vdev, _ int) { resilvering = resilvering || v.Resilvering() })
+		running := st.Scan != nil && st.Scan.Function == function && st.Scan.State == "scanning"
+		if !running && function == "resilver" {
+			st.Root.Walk(func(v *Vdev, _ int) { running = running || v.Resilvering() })
 		}
 		if progress != nil && st.Scan != nil {
 			progress(st.Scan)
 		}
-		if !resilvering {
+		if !running {
 			return st, nil
 		}
 		select {

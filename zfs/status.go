@@ -129,8 +129,9 @@ type PoolStatus struct {
 	Root *Vdev `json:"root"`
 	// Errors is the "errors:" line, such as "No known data errors".
 	Errors string `json:"errors"`
-	// DataErrors counts data errors; ErrorFiles lists the damaged files
-	// (zpool status -v).
+	// DataErrors counts data errors (with zpool status -v, which lists
+	// the damaged files in ErrorFiles instead of a count, the number of
+	// files).
 	DataErrors uint64   `json:"data_errors"`
 	ErrorFiles []string `json:"error_files,omitempty"`
 	// Other holds sections this package does not model ("remove",
@@ -517,6 +518,9 @@ func (p *statusParser) finish() error {
 	}
 	if p.cur.Scan != nil {
 		parseScan(p.cur.Scan)
+	}
+	if p.cur.DataErrors == 0 {
+		p.cur.DataErrors = uint64(len(p.cur.ErrorFiles))
 	}
 	p.cur = nil
 	return nil

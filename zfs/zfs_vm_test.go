@@ -19,3 +19,15 @@ func TestCLIBackendVM(t *testing.T) {
 	defer c.Close()
 	ztest.Run(t, c)
 }
+
+// BenchmarkListSnapshotsCLI lists 10,000 snapshots with properties
+// through the command-line backend, against the zfs list it runs.
+func BenchmarkListSnapshotsCLI(b *testing.B) {
+	testenv.RequireVM(b)
+	c, err := zfs.New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ztest.BenchListSnapshots(b, c)
+}

@@ -13,8 +13,8 @@ import (
 )
 
 func init() {
-	register(&Command{Name: "zfs", Summary: "plan ZFS pools, show their status, set the ARC and ZED", Sub: []*Command{
-		zfsPlanCmd(), zfsStatusCmd(), zfsARCCmd(), zfsZEDCmd(),
+	register(&Command{Name: "zfs", Summary: "plan ZFS pools, show their status, set the ARC, ZED and swappiness, replace boot disks", Sub: []*Command{
+		zfsPlanCmd(), zfsStatusCmd(), zfsARCCmd(), zfsZEDCmd(), zfsSwapCmd(), zfsReplaceBootCmd(),
 	}})
 }
 
@@ -331,4 +331,140 @@ func sortedZEDKeys(m map[string]string) []string {
 		}
 	}
 	return keys
+}
+
+func zfsSwapCmd() *Command {
+	var set int
+	var runtimeOnly, persistentOnly bool
+	return &Command{
+		Name: "swap", Summary: "show swap areas (warning about zvols) and set vm.swappiness",
+		Help: `Without --swappiness, lists the active swap areas, marking those on a
+zvol (which can block the server under memory pressure), and
+vm.swappiness now and at boot, with the admin guide's table of values.
+--swappiness N sets it now (sysctl -w vm.swappiness=N) and in
+/etc/sysctl.conf ("vm.swappiness = N"); the guide recommends 10 for
+servers. A later sysctl.d file that overrides the value is reported.
+
+JSON output: {"swaps": [{"path", "type", "size", "used", "priority",
+"zvol"}], "swappiness": {"runtime", "boot", "file", "line", "strategy"},
+"table": [{"value", "strategy"}]}; with --swappiness: {"runtime",
+"persisted", "file", "overridden_by"}. Exits 1 when swap is on a zvol.`,
+		Flags: func(fl *flag.FlagSet) {
+			fl.IntVar(&set, "swappiness", -1, "set vm.swappiness to `N` (0-200)")
+			fl.BoolVar(&runtimeOnly, "runtime", false, "change the running kernel only")
+			fl.BoolVar(&persistentOnly, "persistent", false, "change /etc/sysctl.conf only")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) > 0 {
+				return usagef("zfs swap: no arguments expected")
+			}
+			if runtimeOnly && persistentOnly {
+				return usagef("zfs swap: --runtime and --persistent exclude each other")
+			}
+			c, err := zfsClient(env)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if set >= 0 {
+				ch, err := c.SetSwappiness(ctx, zfs.SwappinessSettings{Value: set, Runtime: !persistentOnly, Persistent: !runtimeOnly})
+				if err != nil {
+					return err
+				}
+				if env.JSON {
+					return env.PrintJSON(ch)
+				}
+				if ch.Runtime {
+					fmt.Fprintf(env.Stdout, "set vm.swappiness=%d\n", set)
+				}
+				if ch.Persisted {
+					fmt.Fprintf(env.Stdout, "wrote %s\n", ch.File)
+				}
+				if ch.OverriddenBy != "" {
+					fmt.Fprintf(env.Stdout, "warning: %s sets another value at boot\n", ch.OverriddenBy)
+				}
+				return nil
+			}
+			swaps, err := c.Swaps()
+			if err != nil {
+				return err
+			}
+			sw, err := c.Swappiness(ctx)
+			if err != nil {
+				return err
+			}
+			if env.JSON {
+				err = env.PrintJSON(map[string]any{"swaps": swaps, "swappiness": sw, "table": zfs.SwappinessTable})
+			} else {
+				tw := env.Table()
+				fmt.Fprintln(tw, "SWAP\tTYPE\tSIZE\tUSED\tPRIO\tZVOL")
+				for _, x := range swaps {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", x.Path, x.Type, zfs.HumanSize(x.Size), zfs.HumanSize(x.Used), x.Priority, x.Zvol)
+				}
+				boot := "kernel default"
+				if sw.File != "" {
+					boot = fmt.Sprintf("%s:%d", sw.File, sw.Line)
+				}
+				fmt.Fprintf(tw, "\nvm.swappiness\t%d\t%s\n", sw.Runtime, sw.Strategy)
+				fmt.Fprintf(tw, "at boot\t%d\t%s\n", sw.Boot, boot)
+				err = tw.Flush()
+			}
+			if err != nil {
+				return err
+			}
+			for _, x := range swaps {
+				if x.Zvol != "" {
+					return ErrFindings
+				}
+			}
+			return nil
+		},
+	}
+}
+
+func zfsReplaceBootCmd() *Command {
+	var mode string
+	var force, wait bool
+	return &Command{
+		Name: "replace-boot", Args: "POOL HEALTHY-DISK OLD-DEVICE NEW-DISK", Summary: "replace a failed bootable disk of a pool",
+		Help: `Does the admin guide's "Changing a failed bootable device": copies the
+partition table of HEALTHY-DISK to the blank NEW-DISK with new GUIDs,
+replaces OLD-DEVICE (the failed ZFS partition as zpool status names it)
+with partition 3 of NEW-DISK, then formats partition 2 and adds it to
+proxmox-boot-tool's ESPs in the host's mode (systemd-boot or grub), or
+runs grub-install on a plain GRUB host. --mode forces systemd-boot,
+grub or plain-grub. --wait follows the resilver.
+
+Text output: the commands done, one a line. JSON output: {"table",
+"device", "esp", "esp_uuid", "mode", "init", "status", "steps"}.`,
+		Flags: func(fl *flag.FlagSet) {
+			fl.StringVar(&mode, "mode", "", "boot `MODE`: systemd-boot, grub or plain-grub (default: detected)")
+			fl.BoolVar(&force, "force", false, "overwrite a partition table on NEW-DISK")
+			fl.BoolVar(&wait, "wait", false, "wait for the resilver to finish")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 4 {
+				return usagef("zfs replace-boot: want POOL HEALTHY-DISK OLD-DEVICE NEW-DISK")
+			}
+			c, err := zfsClient(env)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			res, err := c.ReplaceBootDisk(ctx, &zfs.BootDiskReplacement{Pool: args[0], Healthy: args[1], Old: args[2], New: args[3],
+				Mode: zfs.BootMode(mode), Force: force, Wait: wait})
+			if res != nil && !env.JSON {
+				for _, s := range res.Steps {
+					fmt.Fprintln(env.Stdout, s)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if env.JSON {
+				return env.PrintJSON(res)
+			}
+			return nil
+		},
+	}
 }

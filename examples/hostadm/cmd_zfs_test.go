@@ -80,3 +80,44 @@ func TestZFSARCSetAndZED(t *testing.T) {
 		t.Errorf("zed get --json: %v %v", vals, err)
 	}
 }
+
+func TestZFSSwap(t *testing.T) {
+	out, stderr, code := runAdm(t, "--root", "../../testdata/pve8", "zfs", "swap", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got struct {
+		Swaps      []any `json:"swaps"`
+		Swappiness struct {
+			Runtime, Boot int
+			Strategy      string
+		} `json:"swappiness"`
+		Table []struct{ Value int } `json:"table"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Swaps) != 0 || got.Swappiness.Runtime != 60 || got.Swappiness.Boot != 60 || got.Swappiness.Strategy != "The default value." || len(got.Table) != 5 {
+		t.Errorf("swap --json: %+v", got)
+	}
+
+	root := t.TempDir()
+	for name, data := range map[string]string{"proc/sys/vm/swappiness": "60\n", "etc/sysctl.conf": "# local\n"} {
+		os.MkdirAll(filepath.Join(root, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(root, name), []byte(data), 0o644)
+	}
+	os.MkdirAll(filepath.Join(root, "etc/sysctl.d"), 0o755)
+	os.Symlink("../sysctl.conf", filepath.Join(root, "etc/sysctl.d/99-sysctl.conf"))
+	out, stderr, code = runAdm(t, "--root", root, "zfs", "swap", "--swappiness", "10")
+	if code != 0 || out != "set vm.swappiness=10\nwrote /etc/sysctl.conf\n" {
+		t.Fatalf("swap --swappiness 10: exit %d: %q %s", code, out, stderr)
+	}
+	conf, _ := os.ReadFile(filepath.Join(root, "etc/sysctl.conf"))
+	now, _ := os.ReadFile(filepath.Join(root, "proc/sys/vm/swappiness"))
+	if string(conf) != "# local\nvm.swappiness = 10\n" || string(now) != "10\n" {
+		t.Errorf("sysctl.conf %q, runtime %q", conf, now)
+	}
+	if _, _, code := runAdm(t, "--root", root, "zfs", "swap", "--swappiness", "300"); code != 1 {
+		t.Errorf("swappiness 300: exit %d, want 1", code)
+	}
+}

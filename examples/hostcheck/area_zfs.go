@@ -32,7 +32,7 @@ func checkZFS(ctx context.Context, e *env, s *Section) {
 	sizes := checkPools(ctx, e, s, c, loaded)
 	checkARC(ctx, s, c, sizes)
 	checkZED(s, c, loaded)
-	checkSwap(s, c)
+	checkSwap(ctx, s, c)
 	checkStorages(e, s, c, sizes)
 }
 
@@ -190,7 +190,7 @@ func checkZED(s *Section, c *zfs.Client, loaded bool) {
 	s.OK("zed-mail", "ZED mails ZFS events to %s", addr).Where = where
 }
 
-func checkSwap(s *Section, c *zfs.Client) {
+func checkSwap(ctx context.Context, s *Section, c *zfs.Client) {
 	swaps, err := c.Swaps()
 	if err != nil {
 		return
@@ -200,6 +200,23 @@ func checkSwap(s *Section, c *zfs.Client) {
 			s.Warn("swap-zvol", "swap on a zvol can block the server; use a partition on a physical disk and vm.swappiness = 10",
 				"swap on zvol %s (%s)", sw.Zvol, sw.Path)
 		}
+	}
+	sw, err := c.Swappiness(ctx)
+	if err != nil || len(swaps) == 0 {
+		return
+	}
+	switch {
+	case sw.Runtime > zfs.RecommendedSwappiness:
+		s.Info("swappiness", "a good value for servers is 10: sysctl -w vm.swappiness=10, and vm.swappiness = 10 in /etc/sysctl.conf",
+			"vm.swappiness is %d with swap active", sw.Runtime)
+	case sw.Boot != sw.Runtime:
+		f := s.Info("swappiness", "add vm.swappiness = "+fmt.Sprint(sw.Runtime)+" to /etc/sysctl.conf to keep it after a reboot",
+			"vm.swappiness is %d now but %d at boot", sw.Runtime, sw.Boot)
+		if sw.File != "" {
+			f.Where = fmt.Sprintf("%s:%d", sw.File, sw.Line)
+		}
+	default:
+		s.OK("swappiness", "vm.swappiness is %d", sw.Runtime)
 	}
 }
 

@@ -44,6 +44,9 @@ func TestZFSFixture(t *testing.T) {
 			t.Errorf("%s: %s %q lacks %q", check, f.Severity, f.Summary, want)
 		}
 	}
+	if _, ok := found["zfs.swappiness"]; ok {
+		t.Errorf("swappiness reported without swap: %+v", found["zfs.swappiness"])
+	}
 	if w := found["zfs.zed-mail"].Where; w != "/etc/zfs/zed.d/zed.rc:18" {
 		t.Errorf("zed-mail where = %q", w)
 	}
@@ -64,7 +67,11 @@ func TestZFSProblems(t *testing.T) {
 	write("etc/zfs/zed.d/zed.rc", "#ZED_EMAIL_ADDR=\"root\"\n")
 	write("etc/pve/storage.cfg", "zfspool: gone\n\tpool gone/data\n\tcontent images\n")
 	write("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n/dev/zvol/rpool/swap partition 4194300 0 -2\n")
+	write("proc/sys/vm/swappiness", "60\n")
 	found := zfsFindings(t, dir)
+	if f := found["zfs.swappiness"]; f.Severity != Info || !strings.Contains(f.Summary, "60 with swap active") {
+		t.Errorf("swappiness: %+v", f)
+	}
 	for _, check := range []string{"zfs.pool-health", "zfs.arc-max-ignored", "zfs.zed-mail", "zfs.storage", "zfs.swap-zvol"} {
 		if f, ok := found[check]; !ok || f.Severity != Warning {
 			t.Errorf("%s: %+v, want a warning", check, f)

@@ -6,636 +6,20 @@ package libzfs
 #cgo CFLAGS: -I/usr/include/libzfs -I/usr/include/libspl -DHAVE_IOCTL_IN_SYS_IOCTL_H -D_GNU_SOURCE
 #cgo LDFLAGS: -lzfs -lzfs_core -lnvpair
 
-#include <stdlib.h>
-#include <string.h>
-#include <stdio.h>
-#include <errno.h>
-#include <libzfs.h>
-#include <zfeature_common.h>
-
-// The handle go-libzfs opens in its package init, and its initializer.
-extern libzfs_handle_t *libzfsHandle;
-extern int go_libzfs_init(void);
-
-// Runs at program load, before the Go runtime and go-libzfs's init: keep
-// libzfs_init from loading the module or waiting for /dev/zfs.
-__attribute__((constructor)) static void hostadm_libzfs_env(void) {
-	setenv("ZFS_MODULE_LOADING", "no", 1);
-	setenv("ZFS_MODULE_TIMEOUT", "0", 0);
-}
-
-static int hz_reinit(void) {
-	if (libzfsHandle == NULL)
-		go_libzfs_init();
-	if (libzfsHandle == NULL)
-		return errno ? errno : ENXIO;
-	libzfs_print_on_error(libzfsHandle, B_FALSE);
-	return 0;
-}
-
-static int hz_errno(void) { return libzfs_errno(libzfsHandle); }
-static const char *hz_error(void) { return libzfs_error_description(libzfsHandle); }
-
-// A growing text buffer the helpers write tab-separated rows into.
-typedef struct { char *p; size_t n, cap; } hz_buf;
-
-static void hz_put(hz_buf *b, const char *s) {
-	size_t l = strlen(s);
-	if (b->n + l + 1 > b->cap) {
-		size_t c = b->cap ? b->cap * 2 : 4096;
-		while (c < b->n + l + 1) c *= 2;
-		b->p = realloc(b->p, c);
-		b->cap = c;
-	}
-	memcpy(b->p + b->n, s, l + 1);
-	b->n += l;
-}
-
-static void hz_putu(hz_buf *b, uint64_t v) {
-	char s[32];
-	snprintf(s, sizeof s, "%llu", (unsigned long long)v);
-	hz_put(b, s);
-}
-
-// ---- datasets, written as zfs list -Hp prints them ----
-
-typedef struct {
-	hz_buf *b;
-	char **props;  // property names, after the fixed columns
-	int nprops;
-	int types;     // ZFS_TYPE_* mask to print
-	int depth;     // remaining depth; -1 unlimited
-} hz_list;
-
-static void hz_prop(hz_buf *b, zfs_handle_t *zh, const char *name) {
-	char buf[ZFS_MAXPROPLEN];
-	zfs_prop_t p = zfs_name_to_prop(name);
-	if (p != ZPROP_INVAL) {
-		if (zfs_prop_get(zh, p, buf, sizeof buf, NULL, NULL, 0, B_TRUE) == 0)
-			hz_put(b, buf);
-		else
-			hz_put(b, "-");
-		return;
-	}
-	nvlist_t *user = zfs_get_user_props(zh), *pv;
-	char *v;
-	if (user != NULL && nvlist_lookup_nvlist(user, name, &pv) == 0 &&
-	    nvlist_lookup_string(pv, ZPROP_VALUE, &v) == 0)
-		hz_put(b, v);
-	else
-		hz_put(b, "-");
-}
-
-static const char *hz_typename(zfs_type_t t) {
-	switch (t) {
-	case ZFS_TYPE_FILESYSTEM: return "filesystem";
-	case ZFS_TYPE_VOLUME: return "volume";
-	case ZFS_TYPE_SNAPSHOT: return "snapshot";
-	case ZFS_TYPE_BOOKMARK: return "bookmark";
-	default: return "-";
-	}
-}
-
-static void hz_row(hz_list *l, zfs_handle_t *zh) {
-	static const char *fixed[] = {"used", "available", "referenced", "mountpoint"};
-	hz_put(l->b, zfs_get_name(zh));
-	hz_put(l->b, "\t");
-	hz_put(l->b, hz_typename(zfs_get_type(zh)));
-	for (int i = 0; i < 4; i++) {
-		hz_put(l->b, "\t");
-		hz_prop(l->b, zh, fixed[i]);
-	}
-	for (int i = 0; i < l->nprops; i++) {
-		hz_put(l->b, "\t");
-		hz_prop(l->b, zh, l->props[i]);
-	}
-	hz_put(l->b, "\n");
-}
-
-static int hz_visit(zfs_handle_t *zh, void *arg);
-
-// hz_children visits snapshots and bookmarks, then child datasets.
-static int hz_children(zfs_handle_t *zh, hz_list *l) {
-	if (l->depth == 0)
-		return 0;
-	hz_list sub = *l;
-	if (sub.depth > 0)
-		sub.depth--;
-	if (l->types & ZFS_TYPE_SNAPSHOT)
-		zfs_iter_snapshots_sorted(zh, hz_visit, &sub, 0, 0);
-	if (l->types & ZFS_TYPE_BOOKMARK)
-		zfs_iter_bookmarks(zh, hz_visit, &sub);
-	return zfs_iter_filesystems(zh, hz_visit, &sub);
-}
-
-static int hz_visit(zfs_handle_t *zh, void *arg) {
-	hz_list *l = arg;
-	zfs_type_t t = zfs_get_type(zh);
-	if (t & l->types)
-		hz_row(l, zh);
-	if (t == ZFS_TYPE_FILESYSTEM || t == ZFS_TYPE_VOLUME)
-		hz_children(zh, l);
-	zfs_close(zh);
-	return 0;
-}
-
-static int hz_list_datasets(const char *root, char **props, int nprops, int types, int depth, int self, char **out) {
-	hz_buf b = {0};
-	hz_list l = {&b, props, nprops, types, depth};
-	int err = 0;
-	hz_put(&b, "");
-	if (root == NULL) {
-		l.depth = -1;
-		err = zfs_iter_root(libzfsHandle, hz_visit, &l);
-	} else {
-		zfs_handle_t *zh = zfs_open(libzfsHandle, root, ZFS_TYPE_DATASET | ZFS_TYPE_BOOKMARK);
-		if (zh == NULL) {
-			free(b.p);
-			return -1;
-		}
-		if (self && (zfs_get_type(zh) & types))
-			hz_row(&l, zh);
-		if (zfs_get_type(zh) != ZFS_TYPE_SNAPSHOT && zfs_get_type(zh) != ZFS_TYPE_BOOKMARK)
-			hz_children(zh, &l);
-		zfs_close(zh);
-	}
-	*out = b.p;
-	return err;
-}
-
-// ---- dataset properties, as zfs get -Hp -o name,property,value,source ----
-
-static void hz_source(hz_buf *b, zprop_source_t src, const char *from) {
-	switch (src) {
-	case ZPROP_SRC_DEFAULT: hz_put(b, "default"); break;
-	case ZPROP_SRC_LOCAL: hz_put(b, "local"); break;
-	case ZPROP_SRC_TEMPORARY: hz_put(b, "temporary"); break;
-	case ZPROP_SRC_RECEIVED: hz_put(b, "received"); break;
-	case ZPROP_SRC_INHERITED: hz_put(b, "inherited from "); hz_put(b, from); break;
-	default: hz_put(b, "-");
-	}
-}
-
-static void hz_get_one(hz_buf *b, zfs_handle_t *zh, zfs_prop_t p) {
-	char val[ZFS_MAXPROPLEN], from[ZFS_MAX_DATASET_NAME_LEN];
-	zprop_source_t src = ZPROP_SRC_NONE;
-	from[0] = 0;
-	if (zfs_prop_get(zh, p, val, sizeof val, &src, from, sizeof from, B_TRUE) != 0)
-		return;
-	hz_put(b, zfs_get_name(zh)); hz_put(b, "\t");
-	hz_put(b, zfs_prop_to_name(p)); hz_put(b, "\t");
-	hz_put(b, val); hz_put(b, "\t");
-	hz_source(b, src, from);
-	hz_put(b, "\n");
-}
-
-static int hz_get_props(const char *name, char **props, int nprops, char **out) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_DATASET | ZFS_TYPE_BOOKMARK);
-	if (zh == NULL)
-		return -1;
-	hz_buf b = {0};
-	hz_put(&b, "");
-	if (nprops == 0) {
-		for (int p = 0; p < ZFS_NUM_PROPS; p++)
-			if (zfs_prop_visible(p) && zfs_prop_valid_for_type(p, zfs_get_type(zh), B_FALSE))
-				hz_get_one(&b, zh, p);
-	}
-	for (int i = 0; i < nprops; i++) {
-		zfs_prop_t p = zfs_name_to_prop(props[i]);
-		if (p != ZPROP_INVAL) {
-			hz_get_one(&b, zh, p);
-			continue;
-		}
-		nvlist_t *user = zfs_get_user_props(zh), *pv;
-		char *v, *src;
-		hz_put(&b, name); hz_put(&b, "\t"); hz_put(&b, props[i]); hz_put(&b, "\t");
-		if (user != NULL && nvlist_lookup_nvlist(user, props[i], &pv) == 0 &&
-		    nvlist_lookup_string(pv, ZPROP_VALUE, &v) == 0) {
-			hz_put(&b, v); hz_put(&b, "\t");
-			if (nvlist_lookup_string(pv, ZPROP_SOURCE, &src) == 0 && strcmp(src, name) != 0) {
-				hz_put(&b, "inherited from "); hz_put(&b, src);
-			} else {
-				hz_put(&b, "local");
-			}
-		} else {
-			hz_put(&b, "-\t-");
-		}
-		hz_put(&b, "\n");
-	}
-	zfs_close(zh);
-	*out = b.p;
-	return 0;
-}
-
-// ---- pool properties and features, as zpool get -Hp ----
-
-static int hz_pool_props(const char *pool, char **props, int nprops, char **out) {
-	zpool_handle_t *zh = zpool_open(libzfsHandle, pool);
-	if (zh == NULL)
-		return -1;
-	hz_buf b = {0};
-	char val[ZFS_MAXPROPLEN];
-	zprop_source_t src;
-	hz_put(&b, "");
-	int all = nprops == 0;
-	int n = all ? ZPOOL_NUM_PROPS + SPA_FEATURES : nprops;
-	for (int i = 0; i < n; i++) {
-		const char *name;
-		int feature = 0;
-		if (all && i < ZPOOL_NUM_PROPS) {
-			name = zpool_prop_to_name(i);
-		} else if (all) {
-			static char fname[256];
-			snprintf(fname, sizeof fname, "feature@%s", spa_feature_table[i - ZPOOL_NUM_PROPS].fi_uname);
-			name = fname;
-			feature = 1;
-		} else {
-			name = props[i];
-			feature = strncmp(name, "feature@", 8) == 0;
-		}
-		src = ZPROP_SRC_NONE;
-		if (feature) {
-			if (zpool_prop_get_feature(zh, name, val, sizeof val) != 0)
-				continue;
-			src = ZPROP_SRC_LOCAL;
-		} else {
-			zpool_prop_t p = zpool_name_to_prop(name);
-			if (p == ZPOOL_PROP_INVAL || zpool_get_prop(zh, p, val, sizeof val, &src, B_TRUE) != 0)
-				continue;
-		}
-		hz_put(&b, pool); hz_put(&b, "\t"); hz_put(&b, name); hz_put(&b, "\t");
-		hz_put(&b, val); hz_put(&b, "\t");
-		hz_source(&b, src, "");
-		hz_put(&b, "\n");
-	}
-	zpool_close(zh);
-	*out = b.p;
-	return 0;
-}
-
-static int hz_upgrade(const char *pool) {
-	zpool_handle_t *zh = zpool_open(libzfsHandle, pool);
-	if (zh == NULL)
-		return -1;
-	char val[64], name[300];
-	int err = 0;
-	for (int i = 0; i < SPA_FEATURES && err == 0; i++) {
-		snprintf(name, sizeof name, "feature@%s", spa_feature_table[i].fi_uname);
-		if (zpool_prop_get_feature(zh, name, val, sizeof val) == 0 && strcmp(val, "disabled") == 0)
-			err = zpool_set_prop(zh, name, "enabled");
-	}
-	zpool_close(zh);
-	return err;
-}
-
-// ---- vdev trees for zpool status ----
-
-static void hz_vdev(hz_buf *b, zpool_handle_t *zh, nvlist_t *nv, int depth, const char *cls, int spare) {
-	nvlist_t **child;
-	uint_t n = 0, vsc;
-	vdev_stat_t *vs;
-	char *type, *path, *bias = NULL;
-	uint64_t is_log = 0, hole = 0, np;
-	if (nvlist_lookup_string(nv, ZPOOL_CONFIG_TYPE, &type) != 0)
-		return;
-	(void) nvlist_lookup_uint64(nv, ZPOOL_CONFIG_IS_HOLE, &hole);
-	if (hole || strcmp(type, VDEV_TYPE_INDIRECT) == 0)
-		return;
-	if (depth == 1) {
-		(void) nvlist_lookup_uint64(nv, ZPOOL_CONFIG_IS_LOG, &is_log);
-		(void) nvlist_lookup_string(nv, ZPOOL_CONFIG_ALLOCATION_BIAS, &bias);
-		if (is_log) cls = "logs";
-		else if (bias != NULL && strcmp(bias, "special") == 0) cls = "special";
-		else if (bias != NULL && strcmp(bias, "dedup") == 0) cls = "dedup";
-	}
-	if (nvlist_lookup_uint64_array(nv, ZPOOL_CONFIG_VDEV_STATS, (uint64_t **)&vs, &vsc) != 0)
-		return;
-	char *name = depth == 0 ? strdup(zpool_get_name(zh)) :
-	    zpool_vdev_name(libzfsHandle, zh, nv, VDEV_NAME_TYPE_ID);
-	const char *state = zpool_state_to_name(vs->vs_state, vs->vs_aux);
-	if (spare) {
-		if (vs->vs_aux == VDEV_AUX_SPARED) state = "INUSE";
-		else if (vs->vs_state == VDEV_STATE_HEALTHY) state = "AVAIL";
-	}
-	hz_putu(b, depth); hz_put(b, "\t"); hz_put(b, cls); hz_put(b, "\t");
-	hz_put(b, type); hz_put(b, "\t");
-	if (strcmp(type, "raidz") == 0 || strcmp(type, "draid") == 0) {
-		if (nvlist_lookup_uint64(nv, ZPOOL_CONFIG_NPARITY, &np) == 0) hz_putu(b, np);
-	}
-	hz_put(b, "\t"); hz_put(b, name); hz_put(b, "\t"); hz_put(b, state); hz_put(b, "\t");
-	hz_putu(b, vs->vs_read_errors); hz_put(b, "\t");
-	hz_putu(b, vs->vs_write_errors); hz_put(b, "\t");
-	hz_putu(b, vs->vs_checksum_errors); hz_put(b, "\t");
-	if (nvlist_exists(nv, ZPOOL_CONFIG_NOT_PRESENT) && nvlist_lookup_string(nv, ZPOOL_CONFIG_PATH, &path) == 0) {
-		hz_put(b, "was "); hz_put(b, path);
-	} else if (vs->vs_aux == VDEV_AUX_ERR_EXCEEDED) {
-		hz_put(b, "too many errors");
-	} else if (vs->vs_aux == VDEV_AUX_OPEN_FAILED) {
-		hz_put(b, "cannot open");
-	} else if (vs->vs_aux == VDEV_AUX_CORRUPT_DATA) {
-		hz_put(b, "corrupted data");
-	}
-	if (nvlist_lookup_nvlist_array(nv, ZPOOL_CONFIG_CHILDREN, &child, &n) != 0)
-		n = 0;
-	if (n == 0 && vs->vs_scan_processed != 0 && vs->vs_state != VDEV_STATE_CANT_OPEN)
-		hz_put(b, "\tresilvering");
-	hz_put(b, "\n");
-	free(name);
-	for (uint_t i = 0; i < n; i++)
-		hz_vdev(b, zh, child[i], depth + 1, cls, spare);
-}
-
-static int hz_status(const char *pool, char **out) {
-	zpool_handle_t *zh = zpool_open_canfail(libzfsHandle, pool);
-	if (zh == NULL)
-		return -1;
-	nvlist_t *config = zpool_get_config(zh, NULL), *nvroot;
-	hz_buf b = {0};
-	hz_put(&b, "");
-	if (config == NULL || nvlist_lookup_nvlist(config, ZPOOL_CONFIG_VDEV_TREE, &nvroot) != 0) {
-		zpool_close(zh);
-		*out = b.p;
-		return 0;
-	}
-	pool_scan_stat_t *ps = NULL;
-	uint_t c;
-	if (nvlist_lookup_uint64_array(nvroot, ZPOOL_CONFIG_SCAN_STATS, (uint64_t **)&ps, &c) == 0 && ps != NULL) {
-		hz_put(&b, "scan");
-		uint64_t v[] = {ps->pss_func, ps->pss_state, ps->pss_start_time, ps->pss_end_time,
-		    ps->pss_to_examine, ps->pss_examined, ps->pss_processed, ps->pss_errors,
-		    ps->pss_issued, ps->pss_pass_start, ps->pss_pass_exam, ps->pss_pass_issued,
-		    ps->pss_pass_scrub_pause, ps->pss_pass_scrub_spent_paused};
-		for (int i = 0; i < 14; i++) { hz_put(&b, "\t"); hz_putu(&b, v[i]); }
-		hz_put(&b, "\n");
-	}
-	uint64_t nerr = 0;
-	(void) nvlist_lookup_uint64(config, ZPOOL_CONFIG_ERRCOUNT, &nerr);
-	hz_put(&b, "errors\t"); hz_putu(&b, nerr); hz_put(&b, "\n");
-	hz_vdev(&b, zh, nvroot, 0, "", 0);
-	nvlist_t **aux;
-	uint_t n;
-	if (nvlist_lookup_nvlist_array(nvroot, ZPOOL_CONFIG_L2CACHE, &aux, &n) == 0)
-		for (uint_t i = 0; i < n; i++) hz_vdev(&b, zh, aux[i], 1, "cache", 0);
-	if (nvlist_lookup_nvlist_array(nvroot, ZPOOL_CONFIG_SPARES, &aux, &n) == 0)
-		for (uint_t i = 0; i < n; i++) hz_vdev(&b, zh, aux[i], 1, "spares", 1);
-	zpool_close(zh);
-	*out = b.p;
-	return 0;
-}
-
-// ---- vdev specifications for create, add and replace ----
-
-static nvlist_t *hz_nvlist(void) {
-	nvlist_t *nv = NULL;
-	nvlist_alloc(&nv, NV_UNIQUE_NAME, 0);
-	return nv;
-}
-
-static nvlist_t *hz_leaf(const char *path, int file) {
-	nvlist_t *nv = hz_nvlist();
-	nvlist_add_string(nv, ZPOOL_CONFIG_TYPE, file ? VDEV_TYPE_FILE : VDEV_TYPE_DISK);
-	nvlist_add_string(nv, ZPOOL_CONFIG_PATH, path);
-	nvlist_add_uint64(nv, ZPOOL_CONFIG_WHOLE_DISK, 0);
-	return nv;
-}
-
-static nvlist_t *hz_group(const char *type, nvlist_t **kids, int n, uint64_t parity,
-    uint64_t ndata, uint64_t nspares, uint64_t ngroups) {
-	nvlist_t *nv = hz_nvlist();
-	nvlist_add_string(nv, ZPOOL_CONFIG_TYPE, type);
-	if (strcmp(type, "raidz") == 0 || strcmp(type, "draid") == 0)
-		nvlist_add_uint64(nv, ZPOOL_CONFIG_NPARITY, parity);
-	if (strcmp(type, "draid") == 0) {
-		nvlist_add_uint64(nv, ZPOOL_CONFIG_DRAID_NDATA, ndata);
-		nvlist_add_uint64(nv, ZPOOL_CONFIG_DRAID_NSPARES, nspares);
-		nvlist_add_uint64(nv, ZPOOL_CONFIG_DRAID_NGROUPS, ngroups);
-	}
-	nvlist_add_nvlist_array(nv, ZPOOL_CONFIG_CHILDREN, kids, n);
-	return nv;
-}
-
-static void hz_mark(nvlist_t *nv, int cls) {
-	if (cls == 1) nvlist_add_uint64(nv, ZPOOL_CONFIG_IS_LOG, 1);
-	if (cls == 1) nvlist_add_string(nv, ZPOOL_CONFIG_ALLOCATION_BIAS, VDEV_ALLOC_BIAS_LOG);
-	if (cls == 2) nvlist_add_string(nv, ZPOOL_CONFIG_ALLOCATION_BIAS, VDEV_ALLOC_BIAS_SPECIAL);
-}
-
-static nvlist_t *hz_root(nvlist_t **kids, int n, nvlist_t **cache, int nc, nvlist_t **spares, int ns) {
-	nvlist_t *nv = hz_nvlist();
-	nvlist_add_string(nv, ZPOOL_CONFIG_TYPE, VDEV_TYPE_ROOT);
-	if (n > 0) nvlist_add_nvlist_array(nv, ZPOOL_CONFIG_CHILDREN, kids, n);
-	if (nc > 0) nvlist_add_nvlist_array(nv, ZPOOL_CONFIG_L2CACHE, cache, nc);
-	if (ns > 0) nvlist_add_nvlist_array(nv, ZPOOL_CONFIG_SPARES, spares, ns);
-	return nv;
-}
-
-static nvlist_t **hz_array(int n) { return calloc(n > 0 ? n : 1, sizeof (nvlist_t *)); }
-static void hz_aset(nvlist_t **a, int i, nvlist_t *nv) { a[i] = nv; }
-static void hz_free_array(nvlist_t **a, int n) {
-	for (int i = 0; i < n; i++) nvlist_free(a[i]);
-	free(a);
-}
-
-static int hz_create(const char *pool, nvlist_t *root, nvlist_t *props, nvlist_t *fsprops) {
-	return zpool_create(libzfsHandle, pool, root, props, fsprops);
-}
-
-static int hz_add(const char *pool, nvlist_t *root) {
-	zpool_handle_t *zh = zpool_open(libzfsHandle, pool);
-	if (zh == NULL) return -1;
-	int err = zpool_add(zh, root);
-	zpool_close(zh);
-	return err;
-}
-
-static int hz_replace(const char *pool, const char *old, const char *new, nvlist_t *root) {
-	zpool_handle_t *zh = zpool_open(libzfsHandle, pool);
-	if (zh == NULL) return -1;
-	int err = zpool_vdev_attach(zh, old, new, root, B_TRUE, B_FALSE);
-	zpool_close(zh);
-	return err;
-}
-
-static int hz_pool_prop(const char *pool, const char *name, const char *value) {
-	zpool_handle_t *zh = zpool_open(libzfsHandle, pool);
-	if (zh == NULL) return -1;
-	int err = zpool_set_prop(zh, name, value);
-	zpool_close(zh);
-	return err;
-}
-
-// ---- datasets ----
-
-static int hz_create_dataset(const char *name, int volume, uint64_t volsize, int sparse, int parents, nvlist_t *props) {
-	if (parents && zfs_create_ancestors(libzfsHandle, name) != 0)
-		return -1;
-	if (volume) {
-		nvlist_add_uint64(props, zfs_prop_to_name(ZFS_PROP_VOLSIZE), volsize);
-		if (!sparse) {
-			char pool[ZFS_MAX_DATASET_NAME_LEN];
-			strlcpy(pool, name, sizeof pool);
-			char *s = strchr(pool, '/');
-			if (s) *s = 0;
-			zpool_handle_t *zph = zpool_open(libzfsHandle, pool);
-			if (zph == NULL) return -1;
-			uint64_t resv = zvol_volsize_to_reservation(zph, volsize, props);
-			zpool_close(zph);
-			nvlist_add_uint64(props, zfs_prop_to_name(ZFS_PROP_REFRESERVATION), resv);
-		}
-	}
-	if (zfs_create(libzfsHandle, name, volume ? ZFS_TYPE_VOLUME : ZFS_TYPE_FILESYSTEM, props) != 0)
-		return -1;
-	if (volume)
-		return 0;
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_FILESYSTEM);
-	if (zh == NULL) return -1;
-	int err = 0;
-	if (zfs_prop_get_int(zh, ZFS_PROP_CANMOUNT) == ZFS_CANMOUNT_ON && !zfs_is_mounted(zh, NULL))
-		err = zfs_mount(zh, NULL, 0);
-	zfs_close(zh);
-	return err;
-}
-
-static int hz_snapshot(const char *name, int recursive) {
-	return zfs_snapshot(libzfsHandle, name, recursive, NULL);
-}
-
-static int hz_clone(const char *snap, const char *target, nvlist_t *props) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, snap, ZFS_TYPE_SNAPSHOT);
-	if (zh == NULL) return -1;
-	int err = zfs_clone(zh, target, props);
-	zfs_close(zh);
-	if (err) return err;
-	zh = zfs_open(libzfsHandle, target, ZFS_TYPE_DATASET);
-	if (zh == NULL) return -1;
-	if (zfs_get_type(zh) == ZFS_TYPE_FILESYSTEM && zfs_prop_get_int(zh, ZFS_PROP_CANMOUNT) == ZFS_CANMOUNT_ON)
-		err = zfs_mount(zh, NULL, 0);
-	zfs_close(zh);
-	return err;
-}
-
-typedef struct { uint64_t txg; int destroy; int newer; } hz_rb;
-
-static int hz_newer(zfs_handle_t *zh, void *arg) {
-	hz_rb *rb = arg;
-	if (zfs_prop_get_int(zh, ZFS_PROP_CREATETXG) > rb->txg) {
-		rb->newer++;
-		if (rb->destroy && zfs_destroy(zh, B_FALSE) != 0) {
-			zfs_close(zh);
-			return -1;
-		}
-	}
-	zfs_close(zh);
-	return 0;
-}
-
-static int hz_rollback(const char *snap, int destroy) {
-	char fs[ZFS_MAX_DATASET_NAME_LEN];
-	strlcpy(fs, snap, sizeof fs);
-	char *at = strchr(fs, '@');
-	if (at == NULL) return EINVAL;
-	*at = 0;
-	zfs_handle_t *zh = zfs_open(libzfsHandle, fs, ZFS_TYPE_DATASET);
-	if (zh == NULL) return -1;
-	zfs_handle_t *sh = zfs_open(libzfsHandle, snap, ZFS_TYPE_SNAPSHOT);
-	if (sh == NULL) { zfs_close(zh); return -1; }
-	hz_rb rb = {zfs_prop_get_int(sh, ZFS_PROP_CREATETXG), destroy, 0};
-	int err = zfs_iter_snapshots(zh, B_FALSE, hz_newer, &rb, 0, 0);
-	if (err == 0 && rb.newer > 0 && !destroy)
-		err = EEXIST;
-	if (err == 0)
-		err = zfs_rollback(zh, sh, B_FALSE);
-	zfs_close(sh);
-	zfs_close(zh);
-	return err;
-}
-
-static int hz_destroy_one(zfs_handle_t *zh, void *arg) {
-	int err = zfs_iter_children(zh, hz_destroy_one, arg);
-	if (err == 0 && zfs_get_type(zh) == ZFS_TYPE_FILESYSTEM && zfs_is_mounted(zh, NULL))
-		err = zfs_unmount(zh, NULL, 0);
-	if (err == 0)
-		err = zfs_destroy(zh, B_FALSE);
-	zfs_close(zh);
-	return err;
-}
-
-static int hz_destroy(const char *name, int recursive) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_DATASET);
-	if (zh == NULL) return -1;
-	if (strchr(name, '@') != NULL && recursive) {
-		zfs_close(zh);
-		char fs[ZFS_MAX_DATASET_NAME_LEN];
-		strlcpy(fs, name, sizeof fs);
-		char *at = strchr(fs, '@');
-		*at = 0;
-		zfs_handle_t *fh = zfs_open(libzfsHandle, fs, ZFS_TYPE_DATASET);
-		if (fh == NULL) return -1;
-		int err = zfs_destroy_snaps(fh, at + 1, B_FALSE);
-		zfs_close(fh);
-		return err;
-	}
-	if (recursive)
-		return hz_destroy_one(zh, NULL);
-	int err = 0;
-	if (zfs_get_type(zh) == ZFS_TYPE_FILESYSTEM && zfs_is_mounted(zh, NULL))
-		err = zfs_unmount(zh, NULL, 0);
-	if (err == 0)
-		err = zfs_destroy(zh, B_FALSE);
-	zfs_close(zh);
-	return err;
-}
-
-static int hz_mount(const char *name, int mount) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_FILESYSTEM);
-	if (zh == NULL) return -1;
-	int err = mount ? zfs_mount(zh, NULL, 0) : zfs_unmount(zh, NULL, 0);
-	zfs_close(zh);
-	return err;
-}
-
-static int hz_set(const char *name, const char *prop, const char *value) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_DATASET);
-	if (zh == NULL) return -1;
-	int err = zfs_prop_set(zh, prop, value);
-	zfs_close(zh);
-	return err;
-}
-
-static int hz_load_key(const char *name, char *location) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_DATASET);
-	if (zh == NULL) return -1;
-	int err = zfs_crypto_load_key(zh, B_FALSE, location);
-	zfs_close(zh);
-	return err;
-}
-
-static int hz_unload_key(const char *name) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_DATASET);
-	if (zh == NULL) return -1;
-	int err = zfs_crypto_unload_key(zh);
-	zfs_close(zh);
-	return err;
-}
-
-static int hz_change_key(const char *name, nvlist_t *props) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_DATASET);
-	if (zh == NULL) return -1;
-	int err = zfs_crypto_rewrap(zh, props, B_FALSE);
-	zfs_close(zh);
-	return err;
-}
-
-static void hz_add_string(nvlist_t *nv, const char *k, const char *v) { nvlist_add_string(nv, k, v); }
+#include "hz.h"
 */
 import "C"
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -644,6 +28,7 @@ import (
 	"unsafe"
 
 	gozfs "github.com/bicomsystems/go-libzfs"
+	"github.com/hostadm/hostadm/boot/disk"
 	"github.com/hostadm/hostadm/zfs"
 )
 
@@ -681,14 +66,6 @@ func New() (zfs.Backend, error) {
 // Name implements zfs.Backend.
 func (b *Backend) Name() string { return "libzfs" }
 
-// libzfs error numbers (libzfs.h, EZFS_*) that map to package zfs errors.
-const (
-	ezfsNoent     = 2009
-	ezfsBadprop   = 2001
-	ezfsInvalname = 2013
-	ezfsNodevice  = 2017
-)
-
 // Error is a failed libzfs call. It matches zfs.ErrNotFound for missing
 // pools, datasets and devices, and zfs.ErrInvalid for bad names and
 // property values.
@@ -704,9 +81,9 @@ func (e *Error) Error() string { return "libzfs: " + e.Op + ": " + e.Msg }
 func (e *Error) Is(target error) bool {
 	switch target {
 	case zfs.ErrNotFound:
-		return e.Errno == ezfsNoent || e.Errno == ezfsNodevice
+		return e.Errno == C.EZFS_NOENT || e.Errno == C.EZFS_NODEVICE
 	case zfs.ErrInvalid:
-		return e.Errno == ezfsBadprop || e.Errno == ezfsInvalname
+		return e.Errno == C.EZFS_BADPROP || e.Errno == C.EZFS_INVALIDNAME || e.Errno == C.EZFS_BADDEV
 	}
 	return false
 }
@@ -716,18 +93,28 @@ func lastError(op string) error {
 }
 
 // call runs fn under the lock after checking ctx; a non-zero result is
-// turned into an *Error.
-func call(ctx context.Context, op string, fn func() C.int) error {
+// turned into an *Error. When fn succeeds and history is not empty, it
+// is recorded in the pool's history as the commands record their
+// command line. The thread stays locked through both, since the kernel
+// finds the pool of a history entry from the thread's previous ioctl.
+func call(ctx context.Context, op, history string, fn func() C.int) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if r := fn(); r != 0 {
-		if r > 0 && C.hz_errno() == 0 {
+		if r > 0 && C.hz_errno() == C.EZFS_SUCCESS {
 			return &Error{Op: op, Msg: syscall.Errno(r).Error()}
 		}
 		return lastError(op)
+	}
+	if history != "" {
+		h := C.CString(history)
+		C.hz_log_history(h)
+		C.free(unsafe.Pointer(h))
 	}
 	return nil
 }
@@ -762,11 +149,30 @@ func (c *cstrings) array(list []string) (**C.char, C.int) {
 // text runs a helper that writes a malloc'd buffer.
 func text(ctx context.Context, op string, fn func(out **C.char) C.int) ([]byte, error) {
 	var out *C.char
-	if err := call(ctx, op, func() C.int { return fn(&out) }); err != nil {
+	if err := call(ctx, op, "", func() C.int { return fn(&out) }); err != nil {
 		return nil, err
 	}
 	defer C.free(unsafe.Pointer(out))
 	return []byte(C.GoString(out)), nil
+}
+
+// command writes a command line for the pool history.
+func command(args ...string) string { return strings.Join(args, " ") }
+
+func flag(set bool, f string) []string {
+	if set {
+		return []string{f}
+	}
+	return nil
+}
+
+// propArgs writes "-o k=v" pairs in key order.
+func propArgs(flag string, props map[string]string) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(props)) {
+		out = append(out, flag, k+"="+props[k])
+	}
+	return out
 }
 
 // Pools implements zfs.Backend.
@@ -836,79 +242,139 @@ func (b *Backend) PoolStatus(ctx context.Context, pool string) ([]*zfs.PoolStatu
 	return out, nil
 }
 
-// CreatePool implements zfs.Backend.
+// CreatePool implements zfs.Backend as zpool create does: whole disks
+// get a GPT label, every supported feature is enabled, and the root file
+// system is mounted.
 func (b *Backend) CreatePool(ctx context.Context, p *zfs.Plan) error {
+	if err := checkDevices(p, "", true, false); err != nil {
+		return err
+	}
 	var cs cstrings
 	defer cs.free()
-	root := vdevRoot(&cs, p)
+	root, err := vdevRoot(&cs, p, uint64(p.Ashift))
+	if err != nil {
+		return err
+	}
 	defer C.nvlist_free(root)
 	props := stringList(&cs, p.Options)
 	defer C.nvlist_free(props)
 	fsprops := stringList(&cs, p.FSOptions)
 	defer C.nvlist_free(fsprops)
 	name := cs.add(p.Pool)
-	return call(ctx, "zpool create "+p.Pool, func() C.int { return C.hz_create(name, root, props, fsprops) })
+	return call(ctx, "zpool create "+p.Pool, command(p.Argv...), func() C.int { return C.hz_create(name, root, props, fsprops) })
 }
 
-// AddVdevs implements zfs.Backend.
+// AddVdevs implements zfs.Backend as zpool add does. New vdevs get the
+// pool's ashift property when it was set.
 func (b *Backend) AddVdevs(ctx context.Context, p *zfs.Plan, force bool) error {
+	ashift, err := b.poolAshift(ctx, p.Pool)
+	if err != nil {
+		return err
+	}
+	if err := checkDevices(p, p.Pool, force, false); err != nil {
+		return err
+	}
 	var cs cstrings
 	defer cs.free()
-	root := vdevRoot(&cs, p)
+	root, err := vdevRoot(&cs, p, ashift)
+	if err != nil {
+		return err
+	}
 	defer C.nvlist_free(root)
 	name := cs.add(p.Pool)
-	return call(ctx, "zpool add "+p.Pool, func() C.int { return C.hz_add(name, root) })
+	hist := command(append(append(append([]string{"zpool", "add"}, flag(force, "-f")...), p.Pool), p.VdevArgs()...)...)
+	return call(ctx, "zpool add "+p.Pool, hist, func() C.int { return C.hz_add(name, root) })
 }
 
-// ReplaceDevice implements zfs.Backend.
+// ReplaceDevice implements zfs.Backend as zpool replace does: a whole
+// disk gets a GPT label, and the new device the pool's ashift property.
 func (b *Backend) ReplaceDevice(ctx context.Context, pool, old, new string, force bool) error {
+	ashift, err := b.poolAshift(ctx, pool)
+	if err != nil {
+		return err
+	}
+	if err := checkDevices(&zfs.Plan{Vdevs: []zfs.VdevSpec{{Type: "disk", Devices: []string{new}}}}, pool, force, true); err != nil {
+		return err
+	}
 	var cs cstrings
 	defer cs.free()
+	nv, err := leaf(&cs, new, ashift)
+	if err != nil {
+		return err
+	}
 	kids := C.hz_array(1)
-	C.hz_aset(kids, 0, leaf(&cs, new))
+	C.hz_aset(kids, 0, nv)
 	root := C.hz_root(kids, 1, nil, 0, nil, 0)
 	C.hz_free_array(kids, 1)
 	defer C.nvlist_free(root)
 	cp, co, cn := cs.add(pool), cs.add(old), cs.add(new)
-	return call(ctx, "zpool replace "+pool, func() C.int { return C.hz_replace(cp, co, cn, root) })
+	hist := command(append(append([]string{"zpool", "replace"}, flag(force, "-f")...), pool, old, new)...)
+	return call(ctx, "zpool replace "+pool, hist, func() C.int { return C.hz_replace(cp, co, cn, root) })
 }
 
-// ImportPool implements zfs.Backend. Only Dirs and Force are supported.
+// poolAshift returns the pool's ashift property when it was set (at
+// creation or later), which zpool add and replace give new vdevs; 0
+// otherwise.
+func (b *Backend) poolAshift(ctx context.Context, pool string) (uint64, error) {
+	props, err := b.PoolProperties(ctx, pool, "ashift")
+	if err != nil {
+		return 0, err
+	}
+	if len(props) != 1 || props[0].Source == "default" {
+		return 0, nil
+	}
+	n, _ := strconv.ParseUint(props[0].Value, 10, 64)
+	return n, nil
+}
+
+// ImportPool implements zfs.Backend as zpool import NAME [NEWNAME] does,
+// with -d, -f, -N and -R (which also sets cachefile=none).
 func (b *Backend) ImportPool(ctx context.Context, name string, opts *zfs.ImportOptions) error {
 	if opts == nil {
 		opts = &zfs.ImportOptions{}
 	}
-	if opts.NewName != "" || opts.Altroot != "" || opts.NoMount {
-		return fmt.Errorf("libzfs: import with a new name, altroot or without mounting: %w", errors.ErrUnsupported)
+	var cs cstrings
+	defer cs.free()
+	props := map[string]string{}
+	args := []string{"zpool", "import"}
+	for _, d := range opts.Dirs {
+		args = append(args, "-d", d)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
+	args = append(args, flag(opts.Force, "-f")...)
+	args = append(args, flag(opts.NoMount, "-N")...)
+	if opts.Altroot != "" {
+		props["altroot"], props["cachefile"] = opts.Altroot, "none"
+		args = append(args, "-R", opts.Altroot)
 	}
-	dirs := opts.Dirs
-	if len(dirs) == 0 {
-		dirs = []string{"/dev/disk/by-id", "/dev"}
+	args = append(args, name)
+	var newname *C.char
+	if opts.NewName != "" {
+		newname = cs.add(opts.NewName)
+		args = append(args, opts.NewName)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	p, err := gozfs.PoolImport(name, dirs)
-	if err != nil {
-		if strings.Contains(err.Error(), "no pools found") || strings.Contains(err.Error(), "not found") {
-			return fmt.Errorf("libzfs: import %s: %v: %w", name, err, zfs.ErrNotFound)
-		}
-		return &Error{Op: "zpool import " + name, Msg: err.Error()}
-	}
-	p.Close()
-	return nil
+	nv := stringList(&cs, props)
+	defer C.nvlist_free(nv)
+	dirs, ndirs := cs.array(opts.Dirs)
+	cn := cs.add(name)
+	return call(ctx, "zpool import "+name, command(args...), func() C.int {
+		return C.hz_import(cn, dirs, ndirs, newname, nv, cbool(opts.Force), cbool(opts.NoMount))
+	})
 }
 
-// ExportPool implements zfs.Backend.
+// ExportPool implements zfs.Backend: file systems are unmounted first,
+// as zpool export does.
 func (b *Backend) ExportPool(ctx context.Context, pool string, force bool) error {
-	return b.withPool(ctx, "zpool export", pool, func(p *gozfs.Pool) error { return p.Export(force, "hostadm: zpool export "+pool) })
+	hist := command(append(append([]string{"zpool", "export"}, flag(force, "-f")...), pool)...)
+	return b.withPool(ctx, "zpool export", pool, func(p *gozfs.Pool) error { return p.Export(force, hist) })
 }
 
-// DestroyPool implements zfs.Backend.
+// DestroyPool implements zfs.Backend: file systems are unmounted first
+// (forcibly with force), as zpool destroy does.
 func (b *Backend) DestroyPool(ctx context.Context, pool string, force bool) error {
-	return b.withPool(ctx, "zpool destroy", pool, func(p *gozfs.Pool) error { return p.Destroy("hostadm: zpool destroy " + pool) })
+	var cs cstrings
+	defer cs.free()
+	cp, hist := cs.add(pool), cs.add(command(append(append([]string{"zpool", "destroy"}, flag(force, "-f")...), pool)...))
+	return call(ctx, "zpool destroy "+pool, "", func() C.int { return C.hz_destroy_pool(cp, cbool(force), hist) })
 }
 
 func (b *Backend) withPool(ctx context.Context, op, pool string, fn func(*gozfs.Pool) error) error {
@@ -919,7 +385,7 @@ func (b *Backend) withPool(ctx context.Context, op, pool string, fn func(*gozfs.
 	defer mu.Unlock()
 	p, err := gozfs.PoolOpen(pool)
 	if err != nil {
-		return &Error{Op: op + " " + pool, Errno: ezfsNoent, Msg: err.Error()}
+		return &Error{Op: op + " " + pool, Errno: C.EZFS_NOENT, Msg: err.Error()}
 	}
 	defer p.Close()
 	if err := fn(&p); err != nil {
@@ -946,7 +412,7 @@ func (b *Backend) SetPoolProperty(ctx context.Context, pool, name, value string)
 	var cs cstrings
 	defer cs.free()
 	cp, cn, cv := cs.add(pool), cs.add(name), cs.add(value)
-	return call(ctx, "zpool set "+name+" "+pool, func() C.int { return C.hz_pool_prop(cp, cn, cv) })
+	return call(ctx, "zpool set "+name+" "+pool, command("zpool", "set", name+"="+value, pool), func() C.int { return C.hz_pool_prop(cp, cn, cv) })
 }
 
 // UpgradePool implements zfs.Backend.
@@ -954,7 +420,17 @@ func (b *Backend) UpgradePool(ctx context.Context, pool string) error {
 	var cs cstrings
 	defer cs.free()
 	cp := cs.add(pool)
-	return call(ctx, "zpool upgrade "+pool, func() C.int { return C.hz_upgrade(cp) })
+	return call(ctx, "zpool upgrade "+pool, command("zpool", "upgrade", pool), func() C.int { return C.hz_upgrade(cp) })
+}
+
+// Scrub implements zfs.Backend.
+func (b *Backend) Scrub(ctx context.Context, pool string, action zfs.ScrubAction) error {
+	var cs cstrings
+	defer cs.free()
+	cp := cs.add(pool)
+	args := []string{"zpool", "scrub"}
+	args = append(args, map[zfs.ScrubAction][]string{zfs.ScrubPause: {"-p"}, zfs.ScrubStop: {"-s"}}[action]...)
+	return call(ctx, "zpool scrub "+pool, command(append(args, pool)...), func() C.int { return C.hz_scrub(cp, C.int(action)) })
 }
 
 // Datasets implements zfs.Backend: it writes what zfs list -Hp would and
@@ -1020,7 +496,7 @@ func (b *Backend) SetDatasetProperty(ctx context.Context, dataset, name, value s
 	var cs cstrings
 	defer cs.free()
 	cd, cn, cv := cs.add(dataset), cs.add(name), cs.add(value)
-	return call(ctx, "zfs set "+name+" "+dataset, func() C.int { return C.hz_set(cd, cn, cv) })
+	return call(ctx, "zfs set "+name+" "+dataset, command("zfs", "set", name+"="+value, dataset), func() C.int { return C.hz_set(cd, cn, cv) })
 }
 
 // keyPipe hands key material to libzfs as a file:///proc/self/fd/N
@@ -1040,63 +516,76 @@ func keyPipe(key []byte) (string, *os.File, error) {
 	return fmt.Sprintf("file:///proc/self/fd/%d", r.Fd()), r, nil
 }
 
-// CreateDataset implements zfs.Backend.
-func (b *Backend) CreateDataset(ctx context.Context, o *zfs.CreateOptions) error {
+// encryptionProps returns the properties that set up encryption, and
+// the key material to hand over when the key location is prompt.
+func encryptionProps(e *zfs.Encryption, create bool) (map[string]string, []byte) {
+	f, loc := cmp.Or(string(e.Format), string(zfs.Passphrase)), cmp.Or(e.Location, zfs.KeyLocationPrompt)
+	props := map[string]string{"keyformat": f, "keylocation": loc}
+	if create {
+		props["encryption"] = cmp.Or(e.Algorithm, "on")
+	}
+	if e.PBKDF2Iters != 0 {
+		props["pbkdf2iters"] = strconv.Itoa(e.PBKDF2Iters)
+	}
+	if loc != zfs.KeyLocationPrompt {
+		return props, nil
+	}
+	return props, e.Key
+}
+
+// withKey runs fn with the key location of props pointing at a pipe that
+// holds key, then sets the location back to prompt, which is what the
+// zfs command stores after reading a key from its terminal.
+func (b *Backend) withKey(ctx context.Context, dataset string, props map[string]string, key []byte, fn func() error) error {
+	if key == nil {
+		return fn()
+	}
+	uri, r, err := keyPipe(key)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	props["keylocation"] = uri
+	if err := fn(); err != nil {
+		return err
+	}
 	var cs cstrings
 	defer cs.free()
-	props := map[string]string{}
-	for k, v := range o.Properties {
-		props[k] = v
+	cd, cn, cv := cs.add(dataset), cs.add("keylocation"), cs.add(zfs.KeyLocationPrompt)
+	return call(ctx, "zfs set keylocation "+dataset, "", func() C.int { return C.hz_set(cd, cn, cv) })
+}
+
+// CreateDataset implements zfs.Backend as zfs create does: a new file
+// system is mounted, a new volume gets a refreservation unless sparse.
+func (b *Backend) CreateDataset(ctx context.Context, o *zfs.CreateOptions) error {
+	props := maps.Clone(o.Properties)
+	if props == nil {
+		props = map[string]string{}
 	}
 	if o.Volblocksize != 0 {
 		props["volblocksize"] = strconv.FormatUint(o.Volblocksize, 10)
 	}
-	prompt := false
-	if e := o.Encryption; e != nil {
-		alg, f, loc := e.Algorithm, string(e.Format), e.Location
-		if alg == "" {
-			alg = "on"
-		}
-		if f == "" {
-			f = string(zfs.Passphrase)
-		}
-		if loc == "" {
-			loc = zfs.KeyLocationPrompt
-		}
-		props["encryption"], props["keyformat"], props["keylocation"] = alg, f, loc
-		if e.PBKDF2Iters != 0 {
-			props["pbkdf2iters"] = strconv.Itoa(e.PBKDF2Iters)
-		}
-		if loc == zfs.KeyLocationPrompt {
-			uri, r, err := keyPipe(e.Key)
-			if err != nil {
-				return err
-			}
-			defer r.Close()
-			props["keylocation"] = uri
-			prompt = true
-		}
+	var key []byte
+	if o.Encryption != nil {
+		var enc map[string]string
+		enc, key = encryptionProps(o.Encryption, true)
+		maps.Copy(props, enc)
 	}
-	nv := stringList(&cs, props)
-	defer C.nvlist_free(nv)
-	name := cs.add(o.Name)
-	vol, sparse, parents := C.int(0), C.int(0), C.int(0)
+	args := append([]string{"zfs", "create"}, flag(o.Parents, "-p")...)
 	if o.Type == zfs.Volume {
-		vol = 1
+		args = append(append(args, flag(o.Sparse, "-s")...), "-V", strconv.FormatUint(o.Volsize, 10))
 	}
-	if o.Sparse {
-		sparse = 1
-	}
-	if o.Parents {
-		parents = 1
-	}
-	err := call(ctx, "zfs create "+o.Name, func() C.int {
-		return C.hz_create_dataset(name, vol, C.uint64_t(o.Volsize), sparse, parents, nv)
+	hist := command(append(append(args, propArgs("-o", props)...), o.Name)...)
+	return b.withKey(ctx, o.Name, props, key, func() error {
+		var cs cstrings
+		defer cs.free()
+		nv := stringList(&cs, props)
+		defer C.nvlist_free(nv)
+		name := cs.add(o.Name)
+		return call(ctx, "zfs create "+o.Name, hist, func() C.int {
+			return C.hz_create_dataset(name, cbool(o.Type == zfs.Volume), C.uint64_t(o.Volsize), cbool(o.Sparse), cbool(o.Parents), nv)
+		})
 	})
-	if err == nil && prompt {
-		err = b.SetDatasetProperty(ctx, o.Name, "keylocation", zfs.KeyLocationPrompt)
-	}
-	return err
 }
 
 // Snapshot implements zfs.Backend.
@@ -1104,7 +593,7 @@ func (b *Backend) Snapshot(ctx context.Context, snapshot string, recursive bool)
 	var cs cstrings
 	defer cs.free()
 	cn := cs.add(snapshot)
-	return call(ctx, "zfs snapshot "+snapshot, func() C.int { return C.hz_snapshot(cn, cbool(recursive)) })
+	return call(ctx, "zfs snapshot "+snapshot, command(append(append([]string{"zfs", "snapshot"}, flag(recursive, "-r")...), snapshot)...), func() C.int { return C.hz_snapshot(cn, cbool(recursive)) })
 }
 
 // Clone implements zfs.Backend.
@@ -1114,7 +603,8 @@ func (b *Backend) Clone(ctx context.Context, snapshot, target string, props map[
 	nv := stringList(&cs, props)
 	defer C.nvlist_free(nv)
 	cs1, ct := cs.add(snapshot), cs.add(target)
-	return call(ctx, "zfs clone "+snapshot, func() C.int { return C.hz_clone(cs1, ct, nv) })
+	hist := command(append(append([]string{"zfs", "clone"}, propArgs("-o", props)...), snapshot, target)...)
+	return call(ctx, "zfs clone "+snapshot, hist, func() C.int { return C.hz_clone(cs1, ct, nv) })
 }
 
 // Rollback implements zfs.Backend.
@@ -1122,12 +612,8 @@ func (b *Backend) Rollback(ctx context.Context, snapshot string, destroyNewer bo
 	var cs cstrings
 	defer cs.free()
 	cn := cs.add(snapshot)
-	err := call(ctx, "zfs rollback "+snapshot, func() C.int { return C.hz_rollback(cn, cbool(destroyNewer)) })
-	var e *Error
-	if errors.As(err, &e) && e.Msg == syscall.EEXIST.Error() {
-		e.Msg = "more recent snapshots exist; destroy them to roll back"
-	}
-	return err
+	hist := command(append(append([]string{"zfs", "rollback"}, flag(destroyNewer, "-r")...), snapshot)...)
+	return call(ctx, "zfs rollback "+snapshot, hist, func() C.int { return C.hz_rollback(cn, cbool(destroyNewer)) })
 }
 
 // DestroyDataset implements zfs.Backend.
@@ -1135,7 +621,8 @@ func (b *Backend) DestroyDataset(ctx context.Context, dataset string, recursive 
 	var cs cstrings
 	defer cs.free()
 	cn := cs.add(dataset)
-	return call(ctx, "zfs destroy "+dataset, func() C.int { return C.hz_destroy(cn, cbool(recursive)) })
+	hist := command(append(append([]string{"zfs", "destroy"}, flag(recursive, "-r")...), dataset)...)
+	return call(ctx, "zfs destroy "+dataset, hist, func() C.int { return C.hz_destroy(cn, cbool(recursive)) })
 }
 
 // Mount implements zfs.Backend.
@@ -1143,7 +630,7 @@ func (b *Backend) Mount(ctx context.Context, dataset string) error {
 	var cs cstrings
 	defer cs.free()
 	cn := cs.add(dataset)
-	return call(ctx, "zfs mount "+dataset, func() C.int { return C.hz_mount(cn, 1) })
+	return call(ctx, "zfs mount "+dataset, "", func() C.int { return C.hz_mount(cn, 1) })
 }
 
 // Unmount implements zfs.Backend.
@@ -1151,7 +638,7 @@ func (b *Backend) Unmount(ctx context.Context, dataset string) error {
 	var cs cstrings
 	defer cs.free()
 	cn := cs.add(dataset)
-	return call(ctx, "zfs unmount "+dataset, func() C.int { return C.hz_mount(cn, 0) })
+	return call(ctx, "zfs unmount "+dataset, "", func() C.int { return C.hz_mount(cn, 0) })
 }
 
 // LoadKey implements zfs.Backend.
@@ -1168,7 +655,7 @@ func (b *Backend) LoadKey(ctx context.Context, dataset string, key []byte) error
 		defer r.Close()
 		loc = cs.add(uri)
 	}
-	return call(ctx, "zfs load-key "+dataset, func() C.int { return C.hz_load_key(cn, loc) })
+	return call(ctx, "zfs load-key "+dataset, "", func() C.int { return C.hz_load_key(cn, loc) })
 }
 
 // UnloadKey implements zfs.Backend.
@@ -1176,41 +663,114 @@ func (b *Backend) UnloadKey(ctx context.Context, dataset string) error {
 	var cs cstrings
 	defer cs.free()
 	cn := cs.add(dataset)
-	return call(ctx, "zfs unload-key "+dataset, func() C.int { return C.hz_unload_key(cn) })
+	return call(ctx, "zfs unload-key "+dataset, "", func() C.int { return C.hz_unload_key(cn) })
 }
 
 // ChangeKey implements zfs.Backend.
 func (b *Backend) ChangeKey(ctx context.Context, dataset string, enc *zfs.Encryption) error {
-	var cs cstrings
-	defer cs.free()
-	f, loc := string(enc.Format), enc.Location
-	if f == "" {
-		f = string(zfs.Passphrase)
+	props, key := encryptionProps(enc, false)
+	hist := command(append(append([]string{"zfs", "change-key"}, propArgs("-o", props)...), dataset)...)
+	return b.withKey(ctx, dataset, props, key, func() error {
+		var cs cstrings
+		defer cs.free()
+		nv := stringList(&cs, props)
+		defer C.nvlist_free(nv)
+		cn := cs.add(dataset)
+		return call(ctx, "zfs change-key "+dataset, hist, func() C.int { return C.hz_change_key(cn, nv) })
+	})
+}
+
+// checkDevices refuses devices that hold data, as zpool does before it
+// uses them: a device of another active pool always; unless force, one
+// of an exported pool or a hot spare of another pool, or one with a
+// file system (probed from its superblock, and for a whole disk with a
+// partition table, from each partition's). A spare of pool itself may
+// replace a device of it.
+func checkDevices(p *zfs.Plan, pool string, force, replacing bool) error {
+	spare := map[string]bool{}
+	for _, d := range p.Spares {
+		spare[d] = true
 	}
-	if loc == "" {
-		loc = zfs.KeyLocationPrompt
-	}
-	props := map[string]string{"keyformat": f, "keylocation": loc}
-	if enc.PBKDF2Iters != 0 {
-		props["pbkdf2iters"] = strconv.Itoa(enc.PBKDF2Iters)
-	}
-	prompt := loc == zfs.KeyLocationPrompt
-	if prompt {
-		uri, r, err := keyPipe(enc.Key)
-		if err != nil {
+	for _, d := range planDevices(p) {
+		if err := checkDevice(d, pool, spare[d], force, replacing); err != nil {
 			return err
 		}
-		defer r.Close()
-		props["keylocation"] = uri
 	}
-	nv := stringList(&cs, props)
-	defer C.nvlist_free(nv)
-	cn := cs.add(dataset)
-	err := call(ctx, "zfs change-key "+dataset, func() C.int { return C.hz_change_key(cn, nv) })
-	if err == nil && prompt {
-		err = b.SetDatasetProperty(ctx, dataset, "keylocation", zfs.KeyLocationPrompt)
+	return nil
+}
+
+func planDevices(p *zfs.Plan) []string {
+	var out []string
+	for _, group := range [][]zfs.VdevSpec{p.Vdevs, p.Special, p.Log} {
+		for _, v := range group {
+			out = append(out, v.Devices...)
+		}
 	}
-	return err
+	return append(append(out, p.Cache...), p.Spares...)
+}
+
+func checkDevice(path, pool string, spare, force, replacing bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return &Error{Op: "cannot open " + path, Errno: C.EZFS_BADDEV, Msg: err.Error()}
+	}
+	defer f.Close()
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return &Error{Op: "cannot open " + path, Errno: C.EZFS_BADDEV, Msg: err.Error()}
+	}
+	type region struct {
+		dev       string
+		off, size int64
+	}
+	regions := []region{{path, 0, size}}
+	if t, err := disk.Read(path); err == nil {
+		real, _ := filepath.EvalSymlinks(path)
+		for _, part := range t.Partitions {
+			regions = append(regions, region{disk.PartitionDevice(real, part.Number), int64(part.Start) * int64(t.SectorSize), t.Bytes(part.Sectors())})
+		}
+	}
+	for _, r := range regions {
+		fsys, err := disk.Probe(io.NewSectionReader(f, r.off, r.size), r.size)
+		if err != nil {
+			continue
+		}
+		if fsys.Type != "zfs_member" {
+			if !force {
+				return &Error{Op: "cannot use " + path, Errno: C.EZFS_BADDEV, Msg: fmt.Sprintf("%s contains a filesystem of type '%s' (use force)", r.dev, fsys.Type)}
+			}
+			continue
+		}
+		state, name, ok := inUse(r.dev)
+		switch {
+		case !ok:
+		case state == C.POOL_STATE_SPARE && (spare || replacing && name == pool):
+		case state == C.POOL_STATE_ACTIVE || state == C.POOL_STATE_SPARE || !force:
+			what := map[C.int]string{C.POOL_STATE_ACTIVE: "active pool", C.POOL_STATE_EXPORTED: "exported pool", C.POOL_STATE_POTENTIALLY_ACTIVE: "potentially active pool", C.POOL_STATE_SPARE: "hot spare of pool", C.POOL_STATE_L2CACHE: "cache of pool"}[state]
+			if what == "" {
+				what = "pool"
+			}
+			return &Error{Op: "cannot use " + path, Errno: C.EZFS_BADDEV, Msg: fmt.Sprintf("%s is part of %s '%s'", r.dev, what, name)}
+		}
+	}
+	return nil
+}
+
+// inUse reads the ZFS label of a device: the state of its pool and the
+// pool's name.
+func inUse(dev string) (C.int, string, bool) {
+	var cs cstrings
+	defer cs.free()
+	cd := cs.add(dev)
+	var state C.int
+	var name *C.char
+	mu.Lock()
+	defer mu.Unlock()
+	if C.hz_in_use(cd, &state, &name) == 0 {
+		return 0, "", false
+	}
+	defer C.free(unsafe.Pointer(name))
+	return state, C.GoString(name), true
 }
 
 func cbool(b bool) C.int {
@@ -1228,17 +788,24 @@ func stringList(cs *cstrings, m map[string]string) *C.nvlist_t {
 	return nv
 }
 
-func leaf(cs *cstrings, path string) *C.nvlist_t {
-	file := C.int(0)
-	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
-		file = 1
+// leaf describes a device or file as zpool does (a whole disk is
+// labelled when the vdev is created).
+func leaf(cs *cstrings, path string, ashift uint64) (*C.nvlist_t, error) {
+	var errno C.int
+	nv := C.hz_leaf(cs.add(path), C.uint64_t(ashift), &errno)
+	if nv == nil {
+		e := &Error{Op: "cannot open " + path, Errno: C.EZFS_BADDEV, Msg: syscall.Errno(errno).Error()}
+		if syscall.Errno(errno) == syscall.ENOENT {
+			e.Errno = C.EZFS_NODEVICE
+		}
+		return nil, e
 	}
-	return C.hz_leaf(cs.add(path), file)
+	return nv, nil
 }
 
 // vdevRoot builds the root vdev of a plan: data, special and log vdevs
 // as children, cache and spare devices in their own arrays.
-func vdevRoot(cs *cstrings, p *zfs.Plan) *C.nvlist_t {
+func vdevRoot(cs *cstrings, p *zfs.Plan, ashift uint64) (root *C.nvlist_t, err error) {
 	type top struct {
 		spec zfs.VdevSpec
 		cls  C.int // 0 normal, 1 log, 2 special
@@ -1253,15 +820,31 @@ func vdevRoot(cs *cstrings, p *zfs.Plan) *C.nvlist_t {
 	for _, v := range p.Log {
 		tops = append(tops, top{v, 1})
 	}
-	kids := C.hz_array(C.int(len(tops)))
-	for i, t := range tops {
+	// Every list owns its nvlists until hz_root copies them.
+	kids, nkids := C.hz_array(C.int(len(tops))), 0
+	cache, ncache := C.hz_array(C.int(len(p.Cache))), 0
+	spares, nspares := C.hz_array(C.int(len(p.Spares))), 0
+	defer func() {
+		C.hz_free_array(kids, C.int(nkids))
+		C.hz_free_array(cache, C.int(ncache))
+		C.hz_free_array(spares, C.int(nspares))
+	}()
+	for _, t := range tops {
 		var nv *C.nvlist_t
 		if t.spec.Type == "disk" {
-			nv = leaf(cs, t.spec.Devices[0])
+			if nv, err = leaf(cs, t.spec.Devices[0], ashift); err != nil {
+				return nil, err
+			}
 		} else {
-			leaves := C.hz_array(C.int(len(t.spec.Devices)))
-			for j, d := range t.spec.Devices {
-				C.hz_aset(leaves, C.int(j), leaf(cs, d))
+			leaves, n := C.hz_array(C.int(len(t.spec.Devices))), 0
+			for _, d := range t.spec.Devices {
+				l, err := leaf(cs, d, ashift)
+				if err != nil {
+					C.hz_free_array(leaves, C.int(n))
+					return nil, err
+				}
+				C.hz_aset(leaves, C.int(n), l)
+				n++
 			}
 			typ, parity := t.spec.Type, 0
 			switch {
@@ -1270,24 +853,29 @@ func vdevRoot(cs *cstrings, p *zfs.Plan) *C.nvlist_t {
 			case strings.HasPrefix(typ, "draid"):
 				typ, parity = "draid", int(typ[5]-'0')
 			}
-			nv = C.hz_group(cs.add(typ), leaves, C.int(len(t.spec.Devices)), C.uint64_t(parity),
+			nv = C.hz_group(cs.add(typ), leaves, C.int(n), C.uint64_t(parity),
 				C.uint64_t(t.spec.DRAIDData), C.uint64_t(t.spec.DRAIDSpares), C.uint64_t(t.spec.DRAIDGroups))
-			C.hz_free_array(leaves, C.int(len(t.spec.Devices)))
+			C.hz_free_array(leaves, C.int(n))
 		}
 		C.hz_mark(nv, t.cls)
-		C.hz_aset(kids, C.int(i), nv)
+		C.hz_aset(kids, C.int(nkids), nv)
+		nkids++
 	}
-	cache := C.hz_array(C.int(len(p.Cache)))
-	for i, d := range p.Cache {
-		C.hz_aset(cache, C.int(i), leaf(cs, d))
+	for _, d := range p.Cache {
+		nv, err := leaf(cs, d, ashift)
+		if err != nil {
+			return nil, err
+		}
+		C.hz_aset(cache, C.int(ncache), nv)
+		ncache++
 	}
-	spares := C.hz_array(C.int(len(p.Spares)))
-	for i, d := range p.Spares {
-		C.hz_aset(spares, C.int(i), leaf(cs, d))
+	for _, d := range p.Spares {
+		nv, err := leaf(cs, d, ashift)
+		if err != nil {
+			return nil, err
+		}
+		C.hz_aset(spares, C.int(nspares), nv)
+		nspares++
 	}
-	root := C.hz_root(kids, C.int(len(tops)), cache, C.int(len(p.Cache)), spares, C.int(len(p.Spares)))
-	C.hz_free_array(kids, C.int(len(tops)))
-	C.hz_free_array(cache, C.int(len(p.Cache)))
-	C.hz_free_array(spares, C.int(len(p.Spares)))
-	return root
+	return C.hz_root(kids, C.int(nkids), cache, C.int(ncache), spares, C.int(nspares)), nil
 }

@@ -1,4 +1,4 @@
-//go:build vmtest && libzfs && linux && cgo
+//go:build vmtest
 
 package libzfs
 
@@ -22,4 +22,20 @@ func TestLibzfsBackendVM(t *testing.T) {
 	}
 	defer c.Close()
 	ztest.Run(t, c)
+}
+
+// BenchmarkListSnapshotsLibzfs lists 10,000 snapshots with properties
+// through libzfs, against zfs list -Hp.
+func BenchmarkListSnapshotsLibzfs(b *testing.B) {
+	testenv.RequireVM(b)
+	be, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := zfs.New(&zfs.Config{Backend: be})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ztest.BenchListSnapshots(b, c)
 }

@@ -45,6 +45,13 @@ func parseStatusRows(pool string, data []byte) (*zfs.PoolStatus, error) {
 				st.Errors = fmt.Sprintf("%d data errors, use '-v' for a list", n)
 			}
 			continue
+		case "errfile":
+			st.Errors = "Permanent errors have been detected in the following files:"
+			st.ErrorFiles = append(st.ErrorFiles, strings.Join(f[1:], "\t"))
+			continue
+		case "see":
+			st.See = "https://openzfs.github.io/openzfs-docs/msg/" + f[1]
+			continue
 		}
 		if len(f) < 10 {
 			return nil, bad("vdev row")

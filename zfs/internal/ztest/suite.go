@@ -15,18 +15,12 @@ import (
 )
 
 // Disks is how many blank disks the suite needs (testdata/vm.json).
-const Disks = 6
+const Disks = 9
 
 // Run runs the suite against a client using the backend under test.
 func Run(t *testing.T, c *zfs.Client) {
 	disks := testenv.VMDisks(t, Disks)
 	ctx := context.Background()
-	destroy := func(t *testing.T, pool string) {
-		t.Helper()
-		if err := c.DestroyPool(ctx, pool, true); err != nil {
-			t.Errorf("destroy %s: %v", pool, err)
-		}
-	}
 	t.Run("levels", func(t *testing.T) {
 		for _, lv := range zfs.Levels() {
 			t.Run(lv.String(), func(t *testing.T) {
@@ -38,7 +32,7 @@ func Run(t *testing.T, c *zfs.Client) {
 				if err := c.CreatePool(ctx, p); err != nil {
 					t.Fatal(err)
 				}
-				defer destroy(t, "ztest")
+				defer destroy(t, c, "ztest")
 				st, err := c.Status(ctx, "ztest")
 				if err != nil {
 					t.Fatal(err)
@@ -60,7 +54,7 @@ func Run(t *testing.T, c *zfs.Client) {
 		if err := c.CreatePool(ctx, p); err != nil {
 			t.Fatal(err)
 		}
-		defer destroy(t, "ztest")
+		defer destroy(t, c, "ztest")
 		if _, err := c.AddDevices(ctx, "ztest", &zfs.Layout{Log: disks[4:5], Cache: disks[5:6]}, true); err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +79,7 @@ func Run(t *testing.T, c *zfs.Client) {
 		if err := c.CreatePool(ctx, p); err != nil {
 			t.Fatal(err)
 		}
-		defer destroy(t, "ztest")
+		defer destroy(t, c, "ztest")
 		pass := []byte("correct horse battery staple")
 		if err := c.CreateDataset(ctx, &zfs.CreateOptions{Name: "ztest/enc", Encryption: &zfs.Encryption{Key: pass}}); err != nil {
 			t.Fatal(err)
@@ -145,7 +139,7 @@ func Run(t *testing.T, c *zfs.Client) {
 		if err := c.CreatePool(ctx, p); err != nil {
 			t.Fatal(err)
 		}
-		defer destroy(t, "ztest")
+		defer destroy(t, c, "ztest")
 		if err := c.CreateDataset(ctx, &zfs.CreateOptions{Name: "ztest/data", Type: zfs.Volume, Volsize: 128 * zfs.MiB}); err != nil {
 			t.Fatal(err)
 		}
@@ -162,6 +156,10 @@ func Run(t *testing.T, c *zfs.Client) {
 			t.Errorf("after replace: %s", st.Format())
 		}
 	})
+	t.Run("degraded-resilver-scrub", func(t *testing.T) { degradedResilverScrub(t, c, disks[:3]) })
+	t.Run("data-errors", func(t *testing.T) { dataErrors(t, c, disks[3]) })
+	t.Run("import-options", func(t *testing.T) { importOptions(t, c, disks[4]) })
+	t.Run("replace-bootdisk", func(t *testing.T) { replaceBootDisk(t, c, disks[6:9]) })
 	t.Run("arc", func(t *testing.T) {
 		a, err := c.ARC(ctx)
 		if err != nil || !a.Loaded {
