@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/hostadm/hostadm/internal/runner"
-	"github.com/ulikunitz/xz"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,7 +37,7 @@ var guestPackages = []string{
 	"iproute2", "ethtool", "iputils-ping",
 	"lvm2", "dmsetup", "dmeventd", "libdevmapper1.02.1", "libdevmapper-event1.02.1",
 	"liblvm2cmd2.03", "libaio1", "thin-provisioning-tools", "mdadm",
-	"dosfstools", "e2fsprogs", "btrfs-progs", "gdisk", "parted", "libparted2",
+	"dosfstools", "e2fsprogs", "btrfs-progs", "liblzo2-2", "gdisk", "libpopt0", "parted", "libparted2",
 	"smartmontools", "nvme-cli", "libnvme1",
 	"efibootmgr", "efivar", "libefiboot1", "libefivar1",
 	"zfsutils-linux", "libzfs4linux", "libzpool5linux", "libnvpair3linux", "libuutil3linux",
@@ -224,7 +223,7 @@ func (e *Env) prepare(ctx context.Context, bootOnly bool) (*Assets, error) {
 	}
 	a.VMLinux = filepath.Join(a.KernelTree, "boot", "vmlinux-"+kver)
 	if _, err := os.Stat(a.VMLinux); err != nil {
-		if err := extractVMLinux(a.Kernel, a.VMLinux); err != nil {
+		if err := e.extractVMLinux(ctx, a.Kernel, a.VMLinux); err != nil {
 			return nil, err
 		}
 	}
@@ -509,8 +508,8 @@ func (e *Env) indexModules(ctx context.Context, a *Assets) error {
 }
 
 // extractVMLinux decompresses the kernel in a bzImage (Debian's kernels
-// are XZ-compressed) into an ELF file.
-func extractVMLinux(bzImage, out string) error {
+// are XZ-compressed, with the x86 BCJ filter) into an ELF file, with xz.
+func (e *Env) extractVMLinux(ctx context.Context, bzImage, out string) error {
 	b, err := os.ReadFile(bzImage)
 	if err != nil {
 		return err
@@ -519,27 +518,25 @@ func extractVMLinux(bzImage, out string) error {
 	if i < 0 {
 		return fmt.Errorf("%s: no XZ-compressed kernel inside", bzImage)
 	}
-	r, err := xz.ReaderConfig{SingleStream: true}.NewReader(bytes.NewReader(b[i:]))
+	res, err := e.runner().Run(ctx, runner.Cmd{Args: []string{"xz", "-d", "-c", "--single-stream"}, Stdin: b[i:], Timeout: 5 * time.Minute})
 	if err != nil {
 		return fmt.Errorf("%s: %w", bzImage, err)
+	}
+	if _, err := elf.NewFile(bytes.NewReader(res.Stdout)); err != nil {
+		return fmt.Errorf("%s: the decompressed kernel: %w", bzImage, err)
 	}
 	f, err := os.CreateTemp(filepath.Dir(out), ".vmlinux-")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name())
-	if _, err := io.Copy(f, r); err != nil {
+	if _, err := f.Write(res.Stdout); err != nil {
 		f.Close()
-		return fmt.Errorf("%s: %w", bzImage, err)
+		return err
 	}
 	if err := f.Close(); err != nil {
 		return err
 	}
-	ef, err := elf.Open(f.Name())
-	if err != nil {
-		return fmt.Errorf("%s: the decompressed kernel: %w", bzImage, err)
-	}
-	ef.Close()
 	return os.Rename(f.Name(), out)
 }
 

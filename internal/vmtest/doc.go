@@ -146,7 +146,9 @@
 // The accelerator is KVM only when /dev/kvm boots the kernel in a quick
 // probe (cached per boot of this machine); otherwise, as on the project's
 // machines, QEMU emulates the CPU (TCG). HOSTADM_VM_ACCEL=kvm|tcg
-// overrides the probe, HOSTADM_VM_KERNEL=RELEASE the kernel.
+// overrides the probe, HOSTADM_VM_KERNEL=RELEASE the kernel, and
+// HOSTADM_VM_CACHE=DIR the cache directory (.cache/vm; runs that share
+// one take turns preparing it).
 //
 // # Why not github.com/hugelgupf/vmtest's test runner
 //

@@ -35,36 +35,33 @@ type Package struct {
 }
 
 // Discover lists the packages matching patterns (default ./...) that have
-// *_vm_test.go files.
+// *_vm_test.go files, whatever build tags those need beside vmtest.
 func (e *Env) Discover(ctx context.Context, patterns ...string) ([]Package, error) {
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
-	args := append([]string{"go", "list", "-e", "-tags", "vmtest", "-f",
-		"{{.ImportPath}}\t{{.Dir}}\t{{join .TestGoFiles \",\"}},{{join .XTestGoFiles \",\"}}"}, patterns...)
+	args := append([]string{"go", "list", "-e", "-f", "{{.ImportPath}}\t{{.Dir}}"}, patterns...)
 	res, err := e.runner().Run(ctx, runner.Cmd{Args: args, Dir: e.ModuleRoot, Timeout: 5 * time.Minute})
 	if err != nil {
 		return nil, err
 	}
 	var pkgs []Package
 	for _, line := range strings.Split(strings.TrimSpace(string(res.Stdout)), "\n") {
-		f := strings.Split(line, "\t")
-		if len(f) != 3 {
+		importPath, dir, ok := strings.Cut(line, "\t")
+		if !ok {
 			continue
 		}
-		p := Package{ImportPath: f[0], Dir: f[1]}
-		for _, name := range strings.Split(f[2], ",") {
-			if !strings.HasSuffix(name, "_vm_test.go") {
-				continue
-			}
-			if p.Rel == "" {
-				rel, err := filepath.Rel(e.ModuleRoot, p.Dir)
-				if err != nil {
-					return nil, err
-				}
-				p.Rel = filepath.ToSlash(rel)
-			}
-			b, err := os.ReadFile(filepath.Join(p.Dir, name))
+		files, err := filepath.Glob(filepath.Join(dir, "*_vm_test.go"))
+		if err != nil || len(files) == 0 {
+			continue
+		}
+		rel, err := filepath.Rel(e.ModuleRoot, dir)
+		if err != nil {
+			return nil, err
+		}
+		p := Package{ImportPath: importPath, Dir: dir, Rel: filepath.ToSlash(rel)}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
 			if err != nil {
 				return nil, err
 			}
@@ -75,9 +72,7 @@ func (e *Env) Discover(ctx context.Context, patterns ...string) ([]Package, erro
 				p.Host = true
 			}
 		}
-		if p.Rel != "" {
-			pkgs = append(pkgs, p)
-		}
+		pkgs = append(pkgs, p)
 	}
 	return pkgs, nil
 }
@@ -257,9 +252,11 @@ func (r *Runner) run(ctx context.Context, p Package, out io.Writer, res *Result)
 		return err
 	}
 	res.Console = filepath.Join(artifacts, name+".console.log")
-	boot := 2 * time.Minute
+	// Booting takes a minute on a busy machine, and the guest gives a
+	// test that outlives its timeout another minute to die.
+	boot := 5 * time.Minute
 	if spec.OVMF {
-		boot = 4 * time.Minute
+		boot = 7 * time.Minute
 	}
 	g := &guest{res: res, out: out}
 	err = g.boot(ctx, fns, res.Console, spec.timeout()+boot)
@@ -341,13 +338,11 @@ func (r *Runner) testArgs(spec *Spec) []string {
 func (r *Runner) buildTest(ctx context.Context, p Package, spec *Spec, bin string) error {
 	env := []string{"GOOS=linux", "GOARCH=amd64"}
 	if slices.Contains(spec.Tags, "libzfs") {
-		dev := r.Assets.ZFSDev
-		lib := filepath.Join(dev, "usr/lib/x86_64-linux-gnu")
-		env = append(env,
-			"CGO_ENABLED=1",
-			"CGO_CFLAGS=-I"+filepath.Join(dev, "usr/include/libzfs")+" -I"+filepath.Join(dev, "usr/include/libspl")+" -I"+filepath.Join(dev, "usr/include"),
-			"CGO_LDFLAGS=-L"+lib+" -Wl,-rpath-link,"+lib,
-		)
+		cgo, err := r.libzfsFlags(ctx)
+		if err != nil {
+			return err
+		}
+		env = append(env, cgo...)
 	}
 	_, err := r.Env.runner().Run(ctx, runner.Cmd{
 		Args: []string{"go", "test", "-c", "-tags", spec.buildTags(), "-o", bin, p.ImportPath},
@@ -361,6 +356,26 @@ func (r *Runner) buildTest(ctx context.Context, p Package, spec *Spec, bin strin
 		return fmt.Errorf("%s: go test -c made no test binary (no tests with tag vmtest?)", p.ImportPath)
 	}
 	return nil
+}
+
+// libzfsFlags returns the cgo settings that build go-libzfs against the
+// guest's libzfs. Its #cgo lines name /usr/include/libzfs and libspl; when
+// this machine has libzfslinux-dev installed, those headers are used and
+// must be the guest's version (two copies would break libspl's
+// #include_next chain), otherwise the unpacked ones are.
+func (r *Runner) libzfsFlags(ctx context.Context) ([]string, error) {
+	dev := r.Assets.ZFSDev
+	lib := filepath.Join(dev, "usr/lib/x86_64-linux-gnu")
+	env := []string{"CGO_ENABLED=1", "CGO_LDFLAGS=-L" + lib + " -Wl,-rpath-link," + lib}
+	want := r.Assets.Versions["libzfslinux-dev"]
+	res, err := r.Env.runner().Run(ctx, runner.Cmd{Args: []string{"dpkg-query", "-W", "-f", "${db:Status-Abbrev} ${Version}", "libzfslinux-dev"}})
+	if err == nil && strings.HasPrefix(string(res.Stdout), "ii ") {
+		if got := strings.TrimSpace(string(res.Stdout[3:])); got != want {
+			return nil, fmt.Errorf("this machine has libzfslinux-dev %s installed, the guest has libzfs %s: the cgo backend would build against the wrong headers", got, want)
+		}
+		return env, nil
+	}
+	return append(env, "CGO_CFLAGS=-I"+filepath.Join(dev, "usr/include/libzfs")+" -I"+filepath.Join(dev, "usr/include/libspl")), nil
 }
 
 // writeInitrd writes the base image followed by an archive with the

@@ -6,7 +6,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,7 +42,13 @@ func main() {
 		fmt.Fprintf(g.console, "guestinit: %v\n", err)
 		_ = g.w.Record(job.Record{Kind: job.RecError, Message: err.Error()})
 	}
-	unix.Sync()
+	// A file system stuck in the kernel must not keep the guest up.
+	synced := make(chan struct{})
+	go func() { unix.Sync(); close(synced) }()
+	select {
+	case <-synced:
+	case <-time.After(20 * time.Second):
+	}
 	if os.Getpid() == 1 {
 		_ = unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
 		// The kernel panics when PID 1 exits; the host sees the panic.
@@ -165,40 +170,65 @@ func baseEnv() []string {
 	}
 }
 
-// runTest runs one test binary and returns its exit code.
+// runTest runs one test binary and returns its exit code. A binary that
+// outlives its timeout is killed; one that cannot be killed (a task stuck
+// in the kernel) is left behind, so that the guest still reports.
 func runTest(w *job.Writer, t job.Test, env []string) int {
 	_ = w.Record(job.Record{Kind: job.RecStart, Name: t.Package})
 	start := time.Now()
-	ctx := context.Background()
-	if t.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(t.Timeout))
-		defer cancel()
-	}
-	cmd := exec.CommandContext(ctx, t.Binary, t.Args...)
+	cmd := exec.Command(t.Binary, t.Args...)
 	cmd.Dir = t.Dir
 	cmd.Env = env
 	cmd.Stdout = w
 	cmd.Stderr = w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }
-	cmd.WaitDelay = 10 * time.Second
-	err := cmd.Run()
 	code := 0
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case ctx.Err() != nil:
-		fmt.Fprintf(w, "\nguestinit: %s: killed after %v\n", t.Package, time.Duration(t.Timeout))
-		code = -1
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	default:
+	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(w, "\nguestinit: %s: %v\n", t.Package, err)
 		code = -1
+	} else {
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		var deadline <-chan time.Time
+		if t.Timeout > 0 {
+			deadline = time.After(time.Duration(t.Timeout))
+		}
+		var err error
+		select {
+		case err = <-done:
+		case <-deadline:
+			fmt.Fprintf(w, "\nguestinit: %s: killed after %v\n", t.Package, time.Duration(t.Timeout))
+			sysrq('w') // the kernel stacks of blocked tasks, for the log
+			_ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				fmt.Fprintf(w, "guestinit: %s: the test cannot be killed: a task is stuck in the kernel (see the kernel log on the console)\n", t.Package)
+			}
+			err = errKilled
+		}
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+		case errors.Is(err, errKilled):
+			code = -1
+		case errors.As(err, &ee):
+			code = ee.ExitCode()
+		default:
+			fmt.Fprintf(w, "\nguestinit: %s: %v\n", t.Package, err)
+			code = -1
+		}
 	}
 	_ = w.Record(job.Record{Kind: job.RecExit, Name: t.Package, Code: code, Elapsed: time.Since(start)})
 	return code
+}
+
+var errKilled = errors.New("killed")
+
+// sysrq asks the kernel for a diagnostic (w: blocked tasks).
+func sysrq(c byte) {
+	_ = os.WriteFile("/proc/sys/kernel/sysrq", []byte("1"), 0o644)
+	_ = os.WriteFile("/proc/sysrq-trigger", []byte{c}, 0o200)
 }
 
 // dumpKernelLog copies the kernel's log to the console, which the host

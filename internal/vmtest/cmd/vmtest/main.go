@@ -64,7 +64,7 @@ func run() int {
 		logf("%v", err)
 		return 1
 	}
-	env := &vmtest.Env{ModuleRoot: root, Log: logf}
+	env := &vmtest.Env{ModuleRoot: root, Cache: os.Getenv("HOSTADM_VM_CACHE"), Log: logf}
 
 	pkgs, err := env.Discover(ctx, flag.Args()...)
 	if err != nil {
