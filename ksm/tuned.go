@@ -11,6 +11,7 @@ import (
 
 	"github.com/hostadm/hostadm/internal/rootfs"
 	"github.com/hostadm/hostadm/internal/runner"
+	"github.com/hostadm/hostadm/internal/textline"
 )
 
 // TunedConfigPath is ksmtuned's configuration file.
@@ -164,14 +165,7 @@ func unquote(v string) (string, error) {
 
 // Format returns the file's text.
 func (t *TunedConfig) Format() []byte {
-	var b strings.Builder
-	for i, l := range t.lines {
-		b.WriteString(l.text)
-		if i < len(t.lines)-1 || !t.noEOL {
-			b.WriteByte('\n')
-		}
-	}
-	return []byte(b.String())
+	return textline.Join(t.lines, func(l tunedLine) string { return l.text }, t.noEOL)
 }
 
 // Get returns the value assigned to key, if the file assigns it.

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/hostadm/hostadm/internal/parseerr"
 	"github.com/hostadm/hostadm/internal/propstr"
+	"github.com/hostadm/hostadm/internal/textline"
 )
 
 // ConfigPath returns the root-relative path of a node's configuration
@@ -79,17 +79,10 @@ var keyRE = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 // no typed accessor for are kept and reachable through Get and Set.
 func ParseConfigFile(name string, data []byte) (*ConfigFile, error) {
 	c := &ConfigFile{name: name}
-	text := string(data)
-	if text == "" {
-		return c, nil
-	}
-	if !strings.HasSuffix(text, "\n") {
-		c.noEOL = true
-	} else {
-		text = text[:len(text)-1]
-	}
+	raws, noEOL := textline.Split(string(data))
+	c.noEOL = noEOL
 	seen := map[string]int{}
-	for i, raw := range strings.Split(text, "\n") {
+	for i, raw := range raws {
 		num := i + 1
 		l := cfgLine{raw: raw, num: num}
 		trimmed := strings.TrimSpace(raw)
@@ -128,18 +121,12 @@ func (c *ConfigFile) Name() string { return c.name }
 
 // Format returns the file's text.
 func (c *ConfigFile) Format() []byte {
-	var b bytes.Buffer
-	for i, l := range c.lines {
+	return textline.Join(c.lines, func(l cfgLine) string {
 		if l.dirty {
-			b.WriteString(l.key + ": " + l.value)
-		} else {
-			b.WriteString(l.raw)
+			return l.key + ": " + l.value
 		}
-		if i < len(c.lines)-1 || !c.noEOL {
-			b.WriteByte('\n')
-		}
-	}
-	return b.Bytes()
+		return l.raw
+	}, c.noEOL)
 }
 
 // Keys returns the property keys in file order.

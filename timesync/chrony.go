@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hostadm/hostadm/internal/parseerr"
+	"github.com/hostadm/hostadm/internal/textline"
 )
 
 var (
@@ -238,16 +239,9 @@ type chronyLine struct {
 // checked when read through Sources.
 func ParseChronyConf(name string, data []byte) (*ChronyConf, error) {
 	c := &ChronyConf{name: name}
-	text := string(data)
-	if text == "" {
-		return c, nil
-	}
-	if strings.HasSuffix(text, "\n") {
-		text = text[:len(text)-1]
-	} else {
-		c.noEOL = true
-	}
-	for i, raw := range strings.Split(text, "\n") {
+	raws, noEOL := textline.Split(string(data))
+	c.noEOL = noEOL
+	for i, raw := range raws {
 		l := chronyLine{raw: raw}
 		words, cols := fieldsCols(raw)
 		if len(words) > 0 && !strings.ContainsRune("#%!;", rune(words[0][0])) {
@@ -289,14 +283,7 @@ func (c *ChronyConf) Name() string { return c.name }
 
 // Format returns the file's text.
 func (c *ChronyConf) Format() []byte {
-	var b strings.Builder
-	for i, l := range c.lines {
-		b.WriteString(l.raw)
-		if i < len(c.lines)-1 || !c.noEOL {
-			b.WriteByte('\n')
-		}
-	}
-	return []byte(b.String())
+	return textline.Join(c.lines, func(l chronyLine) string { return l.raw }, c.noEOL)
 }
 
 // Directives returns the directives in file order.

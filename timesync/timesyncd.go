@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/hostadm/hostadm/internal/textline"
 )
 
 // TimesyncdConf is a parsed systemd-timesyncd configuration file
@@ -39,16 +41,8 @@ type iniLine struct {
 // used in errors.
 func ParseTimesyncdConf(name string, data []byte) (*TimesyncdConf, error) {
 	c := &TimesyncdConf{name: name}
-	text := string(data)
-	if text == "" {
-		return c, nil
-	}
-	if strings.HasSuffix(text, "\n") {
-		text = text[:len(text)-1]
-	} else {
-		c.noEOL = true
-	}
-	phys := strings.Split(text, "\n")
+	phys, noEOL := textline.Split(string(data))
+	c.noEOL = noEOL
 	section := ""
 	for i := 0; i < len(phys); i++ {
 		num := i + 1
@@ -92,14 +86,7 @@ func (c *TimesyncdConf) Name() string { return c.name }
 
 // Format returns the file's text.
 func (c *TimesyncdConf) Format() []byte {
-	var b strings.Builder
-	for i, l := range c.lines {
-		b.WriteString(l.raw)
-		if i < len(c.lines)-1 || !c.noEOL {
-			b.WriteByte('\n')
-		}
-	}
-	return []byte(b.String())
+	return textline.Join(c.lines, func(l iniLine) string { return l.raw }, c.noEOL)
 }
 
 // Values returns every value assigned to key in [Time], in order; an

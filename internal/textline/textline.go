@@ -1,7 +1,9 @@
 // Package textline holds the line handling that the module's lossless,
 // line-based file formats share: cutting text into lines that keep their
-// terminators, and writing lines back so that untouched ones keep their
-// exact bytes.
+// terminators and writing them back so that untouched ones keep their
+// exact bytes ([Cut], [Format]), and, for formats whose lines end in "\n"
+// only, splitting and joining lines with a note of a missing final
+// newline ([Split], [Join]).
 package textline
 
 import "strings"
@@ -24,6 +26,34 @@ func Cut(text string, cr bool) (line, eol, rest string) {
 		n++
 	}
 	return text[:end], text[end:n], text[n:]
+}
+
+// Split cuts text into lines at "\n", without the terminators, for the
+// formats whose lines end in "\n" only; noEOL reports that the last line
+// has no terminator. Empty text has no lines. [Join] is the inverse.
+func Split(text string) (lines []string, noEOL bool) {
+	if text == "" {
+		return nil, false
+	}
+	if strings.HasSuffix(text, "\n") {
+		text = text[:len(text)-1]
+	} else {
+		noEOL = true
+	}
+	return strings.Split(text, "\n"), noEOL
+}
+
+// Join writes each line's text (text returns it, without terminator)
+// followed by "\n", but none after the last line when noEOL is set.
+func Join[L any](lines []L, text func(L) string, noEOL bool) []byte {
+	var b strings.Builder
+	for i, l := range lines {
+		b.WriteString(text(l))
+		if i < len(lines)-1 || !noEOL {
+			b.WriteByte('\n')
+		}
+	}
+	return []byte(b.String())
 }
 
 // EOL returns the terminator at the end of raw, "" if none.

@@ -43,3 +43,44 @@ func TestFormat(t *testing.T) {
 		t.Errorf("new file = %q", got)
 	}
 }
+
+func TestSplitJoin(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		lines []string
+		noEOL bool
+	}{
+		{"empty", "", nil, false},
+		{"terminated", "a\n\nb\n", []string{"a", "", "b"}, false},
+		{"unterminated", "a\nb", []string{"a", "b"}, true},
+		{"lone newline", "\n", []string{""}, false},
+		{"carriage returns are text", "a\r\nb\r", []string{"a\r", "b\r"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines, noEOL := Split(tt.in)
+			if diff := cmp.Diff(tt.lines, lines); diff != "" || noEOL != tt.noEOL {
+				t.Fatalf("Split(%q) noEOL %v, want %v; lines mismatch (-want +got):\n%s", tt.in, noEOL, tt.noEOL, diff)
+			}
+			if got := string(Join(lines, func(s string) string { return s }, noEOL)); got != tt.in {
+				t.Errorf("Join(Split(%q)) = %q", tt.in, got)
+			}
+		})
+	}
+	if got := string(Join([]int{1, 2}, func(int) string { return "x" }, false)); got != "x\nx\n" {
+		t.Errorf("Join with a text function = %q", got)
+	}
+}
+
+func FuzzSplitJoin(f *testing.F) {
+	for _, s := range []string{"", "a\nb\n", "a\nb", "\n\n", "x\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lines, noEOL := Split(s)
+		if got := string(Join(lines, func(s string) string { return s }, noEOL)); got != s {
+			t.Errorf("Join(Split(%q)) = %q", s, got)
+		}
+	})
+}
