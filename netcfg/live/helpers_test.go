@@ -52,18 +52,19 @@ func ipJSON(t *testing.T, ns *testenv.NetNS, v any, args ...string) {
 	}
 }
 
-// stateOpts compare states field by field: by name, not by index, and
-// without the operational state, which the kernel settles on its own
-// time.
+// stateOpts compare states field by field, links by name: only the
+// interface index may differ, since a link deleted and created again gets
+// a new one.
 var stateOpts = cmp.Options{
-	cmpopts.IgnoreFields(Link{}, "Index", "OperState", "Carrier"),
+	cmpopts.IgnoreFields(Link{}, "Index"),
 	cmpopts.EquateEmpty(),
 	cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }),
 	cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
 }
 
-// sameState waits until the namespace's state equals want (routes and
-// IPv6 addresses settle asynchronously) and fails with the difference.
+// sameState waits until the namespace's state equals want (the
+// operational state, routes and IPv6 addresses settle asynchronously) and
+// fails with the difference.
 func sameState(t *testing.T, c *Client, want *State) {
 	t.Helper()
 	var names []string
