@@ -47,8 +47,10 @@
 // from the interfaces it configures, per address family with a static or
 // manual stanza (but IPv6 link-local and dynamic ones); default gateways
 // are replaced routes of protocol boot; a dhcp stanza starts dhclient
-// with ifupdown2's pid and lease files when its link comes up. Open
-// vSwitch interfaces are left to ovs-vsctl and reported in [Plan.Notes]. It departs from
+// with ifupdown2's pid and lease files when its link comes up; bridge
+// ports get IPv6 turned off (disable_ipv6), where the kernel has IPv6.
+// Open vSwitch interfaces are left to ovs-vsctl and reported in
+// [Plan.Notes]. It departs from
 // ifupdown2 where that serves the host better: a bridge port that is not
 // in bridge-ports is released only when it is a NIC, bond, VLAN or bridge
 // (or was a port in [Options.Previous]), never a guest's tap, veth or

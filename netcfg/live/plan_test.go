@@ -575,3 +575,38 @@ func TestPlanDHCP(t *testing.T) {
 		t.Errorf("re-apply:\n%s", p)
 	}
 }
+
+// TestPlanKeepsGuestPorts checks which ports that bridge-ports does not
+// list an apply releases: NICs, bonds and VLANs go; guests' taps, veths
+// and firewall links stay, as do names bridge-ports-condone-regex matches.
+func TestPlanKeepsGuestPorts(t *testing.T) {
+	n := parseFile(t, "/etc/network/interfaces", []byte(`auto vmbr0
+iface vmbr0 inet manual
+        bridge-ports eno1
+        bridge-ports-condone-regex ^eno9$
+`))
+	tg, err := newTarget(n, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := hostState("eno1", "eno2", "eno9", "tap100i0", "veth101i0", "fwpr102p0", "bond3")
+	for _, name := range []string{"eno1", "eno2", "eno9", "tap100i0", "veth101i0", "fwpr102p0", "bond3"} {
+		l := cur.Link(name)
+		l.Master, l.Up, l.Port = "vmbr0", true, &PortAttrs{Learning: true, UnicastFlood: true}
+	}
+	cur.Links = append(cur.Links, Link{Index: 99, Name: "vmbr0", Kind: "bridge", Up: true, MTU: 1500, Bridge: &BridgeAttrs{}})
+	cur.sort()
+	p, err := makePlan(tg, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"ip link set bond3 nomaster  (not a port of vmbr0 any more)",
+		"ip link set bond3 down",
+		"ip link set eno2 nomaster  (not a port of vmbr0 any more)",
+		"ip link set eno2 down",
+	}
+	if diff := cmp.Diff(want, stepTexts(p)); diff != "" {
+		t.Errorf("steps mismatch (-want +got):\n%s", diff)
+	}
+}
