@@ -259,7 +259,7 @@ standard input; values may contain spaces. api "nsupdate" runs natively
 							tw := env.Table()
 							fmt.Fprintln(tw, "PLUGIN\tTYPE\tAPI\tDELAY\tNODES\tDISABLED")
 							for _, p := range ps {
-								fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", p.ID, p.Type, dash(p.API), p.Delay(), dash(strings.Join(p.Nodes, ",")), p.Disable)
+								fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", p.ID, p.Type, orDash(p.API), p.Delay(), orDash(strings.Join(p.Nodes, ",")), p.Disable)
 							}
 							return tw.Flush()
 						},
@@ -500,11 +500,4 @@ func readInput(env *Env, name string) ([]byte, error) {
 		return io.ReadAll(env.Stdin)
 	}
 	return os.ReadFile(name)
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

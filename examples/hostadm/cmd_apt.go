@@ -214,10 +214,7 @@ func aptUpgradable(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if env.JSON {
-		if ups == nil {
-			ups = []apt.Upgrade{}
-		}
-		return env.PrintJSON(ups)
+		return env.PrintJSON(nonNil(ups))
 	}
 	for _, u := range ups {
 		held := ""
@@ -350,12 +347,8 @@ func aptKeys(ctx context.Context, env *Env, args []string) error {
 		bad = bad || !kc.OK
 	}
 	if env.JSON {
-		if krs == nil {
-			krs = []*apt.Keyring{}
-		}
-		if sums == nil {
-			sums = []apt.KeyChecksum{}
-		}
+		krs = nonNil(krs)
+		sums = nonNil(sums)
 		if err := env.PrintJSON(map[string]any{"keyrings": krs, "repositories": checks, "release_keys": sums}); err != nil {
 			return err
 		}
@@ -419,9 +412,7 @@ func aptFirmware(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if env.JSON {
-		if changed == nil {
-			changed = []string{}
-		}
+		changed = nonNil(changed)
 		return env.PrintJSON(map[string][]string{"changed": changed})
 	}
 	for _, p := range changed {

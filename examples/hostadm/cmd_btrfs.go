@@ -24,16 +24,6 @@ func btrfsClient(env *Env) (*btrfs.Client, error) {
 	return btrfs.New(&btrfs.Config{Root: env.Root})
 }
 
-// btrfsRun opens a client, runs fn and closes it.
-func btrfsRun(env *Env, fn func(c *btrfs.Client) error) error {
-	c, err := btrfsClient(env)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return fn(c)
-}
-
 func btrfsSubvolListCmd() *Command {
 	return &Command{
 		Name: "list", Args: "PATH", Summary: "list the subvolumes of the file system at PATH (needs root)",
@@ -47,16 +37,13 @@ JSON output: [{"id", "parent_id", "path", "generation",
 			if len(args) != 1 {
 				return usagef("btrfs subvolume list: want PATH")
 			}
-			return btrfsRun(env, func(c *btrfs.Client) error {
+			return withClient(env, btrfsClient, func(c *btrfs.Client) error {
 				subs, err := c.Subvolumes(args[0])
 				if err != nil {
 					return err
 				}
 				if env.JSON {
-					if subs == nil {
-						subs = []btrfs.Subvolume{}
-					}
-					return env.PrintJSON(subs)
+					return env.PrintJSON(nonNil(subs))
 				}
 				for _, s := range subs {
 					fmt.Fprintf(env.Stdout, "ID %d gen %d top level %d path %s\n", s.ID, s.Generation, s.ParentID, s.Path)
@@ -75,7 +62,7 @@ func btrfsSubvolShowCmd() *Command {
 			if len(args) != 1 {
 				return usagef("btrfs subvolume show: want PATH")
 			}
-			return btrfsRun(env, func(c *btrfs.Client) error {
+			return withClient(env, btrfsClient, func(c *btrfs.Client) error {
 				s, err := c.Subvolume(args[0])
 				if err != nil {
 					return err
@@ -87,14 +74,8 @@ func btrfsSubvolShowCmd() *Command {
 				if s.ReadOnly {
 					flags = "readonly"
 				}
-				dash := func(u btrfs.UUID) string {
-					if u.String() == "" {
-						return "-"
-					}
-					return u.String()
-				}
 				fmt.Fprintf(env.Stdout, "Path:\t\t%s\nUUID:\t\t%s\nParent UUID:\t%s\nSubvolume ID:\t%d\nGeneration:\t%d\nGen at creation:\t%d\nParent ID:\t%d\nFlags:\t\t%s\nCreation time:\t%s\n",
-					s.Path, dash(s.UUID), dash(s.ParentUUID), s.ID, s.Generation, s.CreationGeneration, s.ParentID, flags, s.Created.Format("2006-01-02 15:04:05 -0700"))
+					s.Path, orDash(s.UUID.String()), orDash(s.ParentUUID.String()), s.ID, s.Generation, s.CreationGeneration, s.ParentID, flags, s.Created.Format("2006-01-02 15:04:05 -0700"))
 				return nil
 			})
 		},
@@ -108,7 +89,7 @@ func btrfsSubvolCreateCmd() *Command {
 			if len(args) != 1 {
 				return usagef("btrfs subvolume create: want PATH")
 			}
-			return btrfsRun(env, func(c *btrfs.Client) error { return c.CreateSubvolume(args[0]) })
+			return withClient(env, btrfsClient, func(c *btrfs.Client) error { return c.CreateSubvolume(args[0]) })
 		},
 	}
 }
@@ -123,7 +104,7 @@ func btrfsSubvolDeleteCmd() *Command {
 			if len(args) != 1 {
 				return usagef("btrfs subvolume delete: want PATH")
 			}
-			return btrfsRun(env, func(c *btrfs.Client) error {
+			return withClient(env, btrfsClient, func(c *btrfs.Client) error {
 				return c.DeleteSubvolume(args[0], &btrfs.DeleteOptions{Recursive: recursive})
 			})
 		},
@@ -139,7 +120,7 @@ func btrfsSnapshotCmd() *Command {
 			if len(args) != 2 {
 				return usagef("btrfs subvolume snapshot: want SOURCE DEST")
 			}
-			return btrfsRun(env, func(c *btrfs.Client) error {
+			return withClient(env, btrfsClient, func(c *btrfs.Client) error {
 				return c.Snapshot(args[0], args[1], &btrfs.SnapshotOptions{ReadOnly: ro})
 			})
 		},
@@ -154,7 +135,7 @@ func btrfsReadOnlyCmd() *Command {
 			if len(args) < 1 || len(args) > 2 {
 				return usagef("btrfs subvolume readonly: want PATH [true|false]")
 			}
-			return btrfsRun(env, func(c *btrfs.Client) error {
+			return withClient(env, btrfsClient, func(c *btrfs.Client) error {
 				if len(args) == 2 {
 					v, err := strconv.ParseBool(args[1])
 					if err != nil {
@@ -186,7 +167,7 @@ func btrfsDefaultCmd() *Command {
 			if len(args) < 1 || len(args) > 2 {
 				return usagef("btrfs subvolume default: want PATH [ID]")
 			}
-			return btrfsRun(env, func(c *btrfs.Client) error {
+			return withClient(env, btrfsClient, func(c *btrfs.Client) error {
 				if len(args) == 2 {
 					id, err := strconv.ParseUint(args[1], 10, 64)
 					if err != nil {
@@ -220,7 +201,7 @@ func btrfsInfoCmd() *Command {
 			if len(args) != 1 {
 				return usagef("btrfs info: want PATH")
 			}
-			return btrfsRun(env, func(c *btrfs.Client) error {
+			return withClient(env, btrfsClient, func(c *btrfs.Client) error {
 				info, err := c.Info(args[0])
 				if err != nil {
 					return err
@@ -253,7 +234,7 @@ JSON output: {"device_size", "device_allocated", "device_unallocated",
 			if len(args) != 1 {
 				return usagef("btrfs usage: want PATH")
 			}
-			return btrfsRun(env, func(c *btrfs.Client) error {
+			return withClient(env, btrfsClient, func(c *btrfs.Client) error {
 				u, err := c.Usage(args[0])
 				if err != nil {
 					return err
@@ -319,12 +300,12 @@ the command). JSON output: {"argv": [...], "warnings": [...], "uuid"}.`,
 				Argv     []string `json:"argv"`
 				Warnings []string `json:"warnings"`
 				UUID     string   `json:"uuid,omitempty"`
-			}{Argv: argv, Warnings: append([]string{}, warnings...)}
+			}{Argv: argv, Warnings: nonNil(warnings)}
 			for _, w := range warnings {
 				fmt.Fprintf(env.Stderr, "warning: %s\n", w)
 			}
 			if !dry {
-				err := btrfsRun(env, func(c *btrfs.Client) error {
+				err := withClient(env, btrfsClient, func(c *btrfs.Client) error {
 					u, err := c.Mkfs(ctx, p)
 					out.UUID = u.String()
 					return err
@@ -363,7 +344,7 @@ written after the next mount. Output: the entry's new line.`,
 					return usagef("btrfs compress: %v", err)
 				}
 			}
-			if err := btrfsRun(env, func(c *btrfs.Client) error { return c.SetMountCompression(ctx, args[0], comp) }); err != nil {
+			if err := withClient(env, btrfsClient, func(c *btrfs.Client) error { return c.SetMountCompression(ctx, args[0], comp) }); err != nil {
 				return err
 			}
 			tab, err := fstabTable(env)
@@ -389,7 +370,7 @@ func btrfsPropertyCmd() *Command {
 			if len(args) < 1 || len(args) > 2 {
 				return usagef("btrfs property: want PATH [ALGORITHM]")
 			}
-			return btrfsRun(env, func(c *btrfs.Client) error {
+			return withClient(env, btrfsClient, func(c *btrfs.Client) error {
 				if len(args) == 2 {
 					if err := c.SetCompression(args[0], args[1]); err != nil {
 						return err
@@ -423,7 +404,7 @@ JSON output of the list: [{"id", "path", "content", "nodes", "disabled",
 			fl.StringVar(&content, "content", "", "comma-separated `CONTENT` types for add")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			return btrfsRun(env, func(c *btrfs.Client) error {
+			return withClient(env, btrfsClient, func(c *btrfs.Client) error {
 				switch {
 				case len(args) == 0:
 					sts, err := c.Storages()
@@ -431,10 +412,7 @@ JSON output of the list: [{"id", "path", "content", "nodes", "disabled",
 						return err
 					}
 					if env.JSON {
-						if sts == nil {
-							sts = []btrfs.Storage{}
-						}
-						return env.PrintJSON(sts)
+						return env.PrintJSON(nonNil(sts))
 					}
 					for _, s := range sts {
 						state := ""

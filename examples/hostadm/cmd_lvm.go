@@ -18,14 +18,7 @@ func init() {
 	}})
 }
 
-func lvmRun(env *Env, fn func(c *lvm.Client) error) error {
-	c, err := lvm.New(&lvm.Config{Root: env.Root})
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return fn(c)
-}
+func lvmClient(env *Env) (*lvm.Client, error) { return lvm.New(&lvm.Config{Root: env.Root}) }
 
 // lvmParseSize reads a size in bytes with an optional binary unit, as
 // LVM's options take it: 512M, 10G, 1.5T, 4096B, 80g.
@@ -59,13 +52,13 @@ func lvmPVsCmd() *Command {
 "used", "duplicate", "exported", "missing"}, "uuid", "size", "free", "used",
 "dev_size", "pe_start", "pe_count", "pe_alloc_count", "tags"}] (bytes).`,
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			return lvmRun(env, func(c *lvm.Client) error {
+			return withClient(env, lvmClient, func(c *lvm.Client) error {
 				pvs, err := c.PVs(ctx)
 				if err != nil {
 					return err
 				}
 				if env.JSON {
-					return env.PrintJSON(append([]lvm.PV{}, pvs...))
+					return env.PrintJSON(nonNil(pvs))
 				}
 				tw := env.Table()
 				fmt.Fprintln(tw, "PV\tVG\tFmt\tAttr\tPSize\tPFree")
@@ -86,13 +79,13 @@ func lvmVGsCmd() *Command {
 "free", "extent_size", "extent_count", "free_count", "pv_count", "lv_count",
 "snap_count", "missing_pv_count", "seqno", "tags"}] (bytes).`,
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			return lvmRun(env, func(c *lvm.Client) error {
+			return withClient(env, lvmClient, func(c *lvm.Client) error {
 				vgs, err := c.VGs(ctx)
 				if err != nil {
 					return err
 				}
 				if env.JSON {
-					return env.PrintJSON(append([]lvm.VG{}, vgs...))
+					return env.PrintJSON(nonNil(vgs))
 				}
 				tw := env.Table()
 				fmt.Fprintln(tw, "VG\t#PV\t#LV\t#SN\tAttr\tVSize\tVFree")
@@ -122,13 +115,13 @@ percentages are absent when LVM reports none).`,
 			if len(args) == 1 {
 				vg = args[0]
 			}
-			return lvmRun(env, func(c *lvm.Client) error {
+			return withClient(env, lvmClient, func(c *lvm.Client) error {
 				lvs, err := c.LVs(ctx, vg)
 				if err != nil {
 					return err
 				}
 				if env.JSON {
-					return env.PrintJSON(append([]lvm.LV{}, lvs...))
+					return env.PrintJSON(nonNil(lvs))
 				}
 				tw := env.Table()
 				fmt.Fprintln(tw, "LV\tVG\tAttr\tLSize\tPool\tOrigin\tData%\tMeta%")
@@ -151,7 +144,7 @@ func lvmReportCmd() *Command {
 		Help: `JSON output: {"vgs": [{"vg": {...}, "pvs": [...], "lvs": [...]}]}, with
 the objects of "lvm vgs", "lvm pvs" and "lvm lvs".`,
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			return lvmRun(env, func(c *lvm.Client) error {
+			return withClient(env, lvmClient, func(c *lvm.Client) error {
 				rep, err := c.FullReport(ctx)
 				if err != nil {
 					return err
@@ -178,7 +171,7 @@ JSON output: [{"description", "creation_host", "creation_time", "VG":
 [...]}, "size", "free", "thin_pools": [{"name", "size", "metadata_size",
 "volumes", "virtual_size"}]}].`,
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			return lvmRun(env, func(c *lvm.Client) error {
+			return withClient(env, lvmClient, func(c *lvm.Client) error {
 				ms, err := c.MetadataBackups()
 				if err != nil {
 					return err
@@ -191,7 +184,7 @@ JSON output: [{"description", "creation_host", "creation_time", "VG":
 				}
 				res := []out{}
 				for _, m := range ms {
-					res = append(res, out{Metadata: m, Size: m.VG.Size(), Free: m.VG.Free(), ThinPools: append([]lvm.ThinPool{}, m.VG.ThinPools()...)})
+					res = append(res, out{Metadata: m, Size: m.VG.Size(), Free: m.VG.Free(), ThinPools: nonNil(m.VG.ThinPools())})
 				}
 				if env.JSON {
 					return env.PrintJSON(res)
@@ -222,7 +215,7 @@ becomes the physical volume. Output: the physical volume's device.`,
 			if len(args) != 2 {
 				return usagef("lvm create-vg: want DISK VG")
 			}
-			return lvmRun(env, func(c *lvm.Client) error {
+			return withClient(env, lvmClient, func(c *lvm.Client) error {
 				pv := args[0]
 				if noPartition {
 					if err := c.CreatePV(ctx, pv); err != nil {
@@ -266,7 +259,7 @@ spare of the same size, so the VG needs SIZE plus twice that free.`,
 					return usagef("lvm create-thinpool: --metadata-size: %v", err)
 				}
 			}
-			return lvmRun(env, func(c *lvm.Client) error { return c.CreateThinPool(ctx, args[0], args[1], size, opts) })
+			return withClient(env, lvmClient, func(c *lvm.Client) error { return c.CreateThinPool(ctx, args[0], args[1], size, opts) })
 		},
 	}
 }
@@ -282,7 +275,7 @@ func lvmThinCmd() *Command {
 			if err != nil {
 				return usagef("lvm create-thin: %v", err)
 			}
-			return lvmRun(env, func(c *lvm.Client) error { return c.CreateThinVolume(ctx, args[0], args[1], args[2], size) })
+			return withClient(env, lvmClient, func(c *lvm.Client) error { return c.CreateThinVolume(ctx, args[0], args[1], args[2], size) })
 		},
 	}
 }
@@ -303,7 +296,7 @@ func lvmSnapshotCmd() *Command {
 					return usagef("lvm snapshot: %v", err)
 				}
 			}
-			return lvmRun(env, func(c *lvm.Client) error { return c.Snapshot(ctx, args[0], args[1], args[2], opts) })
+			return withClient(env, lvmClient, func(c *lvm.Client) error { return c.Snapshot(ctx, args[0], args[1], args[2], opts) })
 		},
 	}
 }
@@ -324,7 +317,7 @@ metadata growth in bytes.`,
 			if err != nil {
 				return usagef("lvm extend-pool: %v", err)
 			}
-			return lvmRun(env, func(c *lvm.Client) error {
+			return withClient(env, lvmClient, func(c *lvm.Client) error {
 				var grow uint64
 				if meta != "" {
 					if grow, err = lvmParseSize(strings.TrimPrefix(meta, "+")); err != nil {
@@ -360,7 +353,7 @@ func lvmRemoveCmd() *Command {
 			if len(args) != 1 || !ok {
 				return usagef("lvm remove: want VG/LV")
 			}
-			return lvmRun(env, func(c *lvm.Client) error { return c.RemoveLV(ctx, vg, lv) })
+			return withClient(env, lvmClient, func(c *lvm.Client) error { return c.RemoveLV(ctx, vg, lv) })
 		},
 	}
 }
@@ -392,7 +385,7 @@ JSON output: {"device", "fstab_entry", "warnings"}.`,
 			}
 			o := opts
 			o.Size = size
-			return lvmRun(env, func(c *lvm.Client) error {
+			return withClient(env, lvmClient, func(c *lvm.Client) error {
 				res, err := c.CreateVolumeWithFS(ctx, o)
 				if err != nil {
 					return err
@@ -446,7 +439,7 @@ JSON output of the list: [{"type", "id", "vgname", "thinpool", "content",
 			fl.StringVar(&pool, "pool", "", "thin `POOL` of an lvmthin storage")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
-			return lvmRun(env, func(c *lvm.Client) error {
+			return withClient(env, lvmClient, func(c *lvm.Client) error {
 				switch {
 				case len(args) == 0:
 					sts, err := c.Storages()
@@ -454,7 +447,7 @@ JSON output of the list: [{"type", "id", "vgname", "thinpool", "content",
 						return err
 					}
 					if env.JSON {
-						return env.PrintJSON(append([]lvm.Storage{}, sts...))
+						return env.PrintJSON(nonNil(sts))
 					}
 					for _, s := range sts {
 						target := s.VG

@@ -39,10 +39,7 @@ JSON output: [{"type", "id", "server", "port", "disable", "mtu",
 				return err
 			}
 			if env.JSON {
-				if srvs == nil {
-					srvs = []metrics.Server{}
-				}
-				return env.PrintJSON(srvs)
+				return env.PrintJSON(nonNil(srvs))
 			}
 			tw := env.Table()
 			fmt.Fprintln(tw, "ID\tTYPE\tTARGET\tSTATE")

@@ -153,9 +153,7 @@ JSON output: [{"name", "title", "text", "state":
 				return err
 			}
 			if env.JSON {
-				if vs == nil {
-					vs = []microcode.Vulnerability{}
-				}
+				vs = nonNil(vs)
 				if err := env.PrintJSON(vs); err != nil {
 					return err
 				}
@@ -225,10 +223,7 @@ JSON output: apt's package versions: [{"name", "arch", "version",
 				return err
 			}
 			if env.JSON {
-				if vs == nil {
-					vs = []apt.PackageVersion{}
-				}
-				return env.PrintJSON(vs)
+				return env.PrintJSON(nonNil(vs))
 			}
 			tw := env.Table()
 			for _, v := range vs {

@@ -104,9 +104,7 @@ JSON output: {"file", "interfaces" (count), "errors", "warnings",
 				Warnings   int              `json:"warnings"`
 				Findings   []netcfg.Finding `json:"findings"`
 			}{File: f.Name, Interfaces: len(n.Interfaces), Findings: fs}
-			if out.Findings == nil {
-				out.Findings = []netcfg.Finding{}
-			}
+			out.Findings = nonNil(out.Findings)
 			for _, x := range fs {
 				if x.Severity == netcfg.SeverityError {
 					out.Errors++
@@ -271,13 +269,6 @@ func details(i *netcfg.Interface) string {
 		d = append(d, fmt.Sprintf("%d commands", len(i.Commands)))
 	}
 	return strings.Join(d, ", ")
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func orNone(l []string) string {
@@ -536,9 +527,7 @@ JSON output: {"naming_scheme" ("" when not pinned), "links": [{"path",
 				out = append(out, o)
 			}
 			if env.JSON {
-				if out == nil {
-					out = []linkOut{}
-				}
+				out = nonNil(out)
 				return env.PrintJSON(map[string]any{"naming_scheme": scheme, "links": out})
 			}
 			if scheme != "" {
@@ -722,9 +711,7 @@ the guide prints it. JSON output: {"text", "findings", "staged"}.`,
 				return usagef("net setup %s: --uplink is required", args[0])
 			}
 			findings := netcfg.Check(f)
-			if findings == nil {
-				findings = []netcfg.Finding{}
-			}
+			findings = nonNil(findings)
 			staged := false
 			if stage && !netcfg.HasErrors(findings) {
 				h, err := netHost(env)

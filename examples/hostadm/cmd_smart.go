@@ -38,10 +38,7 @@ JSON output: [{"name", "path", "transport", "vendor", "model", "size",
 				return err
 			}
 			if env.JSON {
-				if disks == nil {
-					disks = []smart.Disk{}
-				}
-				return env.PrintJSON(disks)
+				return env.PrintJSON(nonNil(disks))
 			}
 			tw := env.Table()
 			fmt.Fprintln(tw, "DEVICE\tTRANSPORT\tSIZE\tMODEL\tNOTE")
@@ -96,9 +93,7 @@ JSON output: [report], see "hostadm smart show".`,
 				reports = append(reports, r)
 			}
 			if env.JSON {
-				if reports == nil {
-					reports = []*smart.Report{}
-				}
+				reports = nonNil(reports)
 				if err := env.PrintJSON(reports); err != nil {
 					return err
 				}
@@ -269,9 +264,7 @@ JSON output: {"enabled": bool, "entries": [{"device", "directives":
 			}
 			entries := conf.Entries()
 			if env.JSON {
-				if entries == nil {
-					entries = []*smart.SmartdEntry{}
-				}
+				entries = nonNil(entries)
 				return env.PrintJSON(struct {
 					Enabled bool                 `json:"enabled"`
 					Entries []*smart.SmartdEntry `json:"entries"`

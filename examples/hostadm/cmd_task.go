@@ -85,10 +85,7 @@ JSON output: [{"upid", "endtime", "status", "kind": "ok"|"warning"|
 				return err
 			}
 			if env.JSON {
-				if tasks == nil {
-					tasks = []node.Task{}
-				}
-				return env.PrintJSON(tasks)
+				return env.PrintJSON(nonNil(tasks))
 			}
 			tw := env.Table()
 			fmt.Fprintln(tw, "UPID\tSTART\tDURATION\tSTATUS")
@@ -134,9 +131,7 @@ JSON output: {"task": {"upid", "endtime", "status", "kind"}, "log":
 				return err
 			}
 			if env.JSON {
-				if lines == nil {
-					lines = []string{}
-				}
+				lines = nonNil(lines)
 				err = env.PrintJSON(map[string]any{"task": st, "log": lines})
 			} else {
 				for _, l := range lines {
