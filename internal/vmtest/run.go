@@ -277,7 +277,7 @@ func (r *Runner) RunHost(ctx context.Context, p Package, out io.Writer) *Result 
 		if strings.HasPrefix(a, "-test.timeout=") {
 			continue
 		}
-		args = append(args, strings.TrimPrefix(a, "-test."))
+		args = append(args, "-"+strings.TrimPrefix(a, "-test."))
 	}
 	args = append(args, p.ImportPath)
 	start := time.Now()

@@ -370,3 +370,30 @@ func TestBtrfs(t *testing.T) {
 		t.Errorf("btrfs subvolume list: %s", out)
 	}
 }
+
+// BenchmarkLinkList lists the guest's links through netlink and, as the
+// anchor, with ip -j; it proves the tier's benchmark path (make vmbench).
+func BenchmarkLinkList(b *testing.B) {
+	testenv.RequireVM(b)
+	b.Run("hostadm", func(b *testing.B) {
+		c, err := rtnetlink.Dial(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		for b.Loop() {
+			if _, err := c.Link.List(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("vs=ip-json", func(b *testing.B) {
+		testenv.RequireTool(b, "ip")
+		for b.Loop() {
+			res, err := runner.Default.Run(context.Background(), runner.Cmd{Args: []string{"ip", "-j", "link", "show"}})
+			if err != nil || len(res.Stdout) == 0 {
+				b.Fatal(err)
+			}
+		}
+	})
+}
