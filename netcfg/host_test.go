@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hostadm/hostadm/internal/testenv"
 )
 
 // hostFixture copies the fixture host's network files into a temporary
@@ -219,24 +221,24 @@ func TestLinks(t *testing.T) {
 	}
 }
 
-// checkPatch applies a unified diff to a with patch(1), when present, and
-// compares the result with b.
+// checkPatch applies a unified diff to a with patch(1) and compares the
+// result with b, in a subtest that needs the tool.
 func checkPatch(t *testing.T, a, diff, b string) {
 	t.Helper()
-	if _, err := exec.LookPath("patch"); err != nil {
-		return
-	}
-	dir := t.TempDir()
-	f := filepath.Join(dir, "f")
-	os.WriteFile(f, []byte(a), 0o644)
-	cmd := exec.Command("patch", "-s", f)
-	cmd.Stdin = strings.NewReader(diff)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("patch: %v: %s\n%s", err, out, diff)
-	}
-	if got := mustReadFile(t, f); got != b {
-		t.Errorf("patched file differs:\n%s\nwant\n%s", got, b)
-	}
+	t.Run("patch", func(t *testing.T) {
+		testenv.RequireTool(t, "patch")
+		dir := t.TempDir()
+		f := filepath.Join(dir, "f")
+		os.WriteFile(f, []byte(a), 0o644)
+		cmd := exec.Command("patch", "-s", f)
+		cmd.Stdin = strings.NewReader(diff)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("patch: %v: %s\n%s", err, out, diff)
+		}
+		if got := mustReadFile(t, f); got != b {
+			t.Errorf("patched file differs:\n%s\nwant\n%s", got, b)
+		}
+	})
 }
 
 func TestUnifiedDiff(t *testing.T) {
@@ -254,18 +256,18 @@ func TestUnifiedDiff(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			d := UnifiedDiff("a", "b", []byte(c.a), []byte(c.b))
 			checkPatch(t, c.a, d, c.b)
-			if _, err := exec.LookPath("diff"); err != nil {
-				return
-			}
-			dir := t.TempDir()
-			os.WriteFile(filepath.Join(dir, "a"), []byte(c.a), 0o644)
-			os.WriteFile(filepath.Join(dir, "b"), []byte(c.b), 0o644)
-			cmd := exec.Command("diff", "-u", "--label", "a", "--label", "b", "a", "b")
-			cmd.Dir = dir
-			want, _ := cmd.Output()
-			if string(want) != d {
-				t.Errorf("differs from diff -u:\n%s\nvs\n%s", d, want)
-			}
+			t.Run("diff", func(t *testing.T) {
+				testenv.RequireTool(t, "diff")
+				dir := t.TempDir()
+				os.WriteFile(filepath.Join(dir, "a"), []byte(c.a), 0o644)
+				os.WriteFile(filepath.Join(dir, "b"), []byte(c.b), 0o644)
+				cmd := exec.Command("diff", "-u", "--label", "a", "--label", "b", "a", "b")
+				cmd.Dir = dir
+				want, _ := cmd.Output()
+				if string(want) != d {
+					t.Errorf("differs from diff -u:\n%s\nvs\n%s", d, want)
+				}
+			})
 		})
 	}
 	if d := UnifiedDiff("a", "b", []byte("x\n"), []byte("x\n")); d != "" {
