@@ -12,8 +12,26 @@ import (
 
 // TestWholeValues runs a stand-in for the stock proxmox-acme script,
 // which cuts plugin values at the first space, directly and through the
-// whole-value wrapper; as root the hook runs as nobody.
+// whole-value wrapper.
 func TestWholeValues(t *testing.T) {
+	script, run := fakeHook(t)
+	// The stock loader alone: the value is cut (Proxmox VE's behaviour).
+	got := run(t, Config{Hook: []string{"/bin/bash", script}, HookUser: "root"})
+	if !strings.HasSuffix(got, "secret=two") {
+		t.Errorf("stock loader: %q, want the value cut at the space", got)
+	}
+	// Through the wrapper the plugin sees the whole value.
+	got = run(t, Config{HookScript: script, HookUser: "root"})
+	want := "action=setup api=fake domain=pve.example.test txt=txt-value-1 secret=two words and more"
+	if !strings.HasSuffix(got, want) {
+		t.Errorf("wrapper: %q, want suffix %q", got, want)
+	}
+}
+
+// fakeHook installs the stand-in proxmox-acme script in a folder any hook
+// user can reach. It returns the script and a function that presents a
+// dns-01 challenge with cfg and returns what the script recorded.
+func fakeHook(t *testing.T) (script string, run func(t *testing.T, cfg Config) string) {
 	// A folder the hook user can reach and write.
 	dir, err := os.MkdirTemp("", "hostadm-hook-")
 	if err != nil {
@@ -21,7 +39,7 @@ func TestWholeValues(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	os.Chmod(dir, 0o777)
-	script := filepath.Join(dir, "proxmox-acme")
+	script = filepath.Join(dir, "proxmox-acme")
 	data, err := os.ReadFile("testdata/fake-proxmox-acme.bash")
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +51,7 @@ func TestWholeValues(t *testing.T) {
 	plugin := Plugin{ID: "fake", Type: DNS, API: "fake", Data: "SECRET=two words and more\nOTHER=x\n"}
 	ctx := context.Background()
 
-	run := func(cfg Config) string {
+	return script, func(t *testing.T, cfg Config) string {
 		t.Helper()
 		os.Remove(result)
 		cfg.Root = newRoot(t, "")
@@ -55,25 +73,6 @@ func TestWholeValues(t *testing.T) {
 			t.Fatal(err)
 		}
 		return strings.TrimSpace(string(out))
-	}
-
-	// The stock loader alone: the value is cut (Proxmox VE's behaviour).
-	got := run(Config{Hook: []string{"/bin/bash", script}, HookUser: "root"})
-	if !strings.HasSuffix(got, "secret=two") {
-		t.Errorf("stock loader: %q, want the value cut at the space", got)
-	}
-	// Through the wrapper the plugin sees the whole value.
-	got = run(Config{HookScript: script, HookUser: "root"})
-	want := "action=setup api=fake domain=pve.example.test txt=txt-value-1 secret=two words and more"
-	if !strings.HasSuffix(got, want) {
-		t.Errorf("wrapper: %q, want suffix %q", got, want)
-	}
-	// As root, the default hook user is nobody.
-	if os.Geteuid() == 0 {
-		got = run(Config{HookScript: script})
-		if !strings.HasPrefix(got, "uid=65534 ") || !strings.HasSuffix(got, "secret=two words and more") {
-			t.Errorf("as nobody: %q", got)
-		}
 	}
 }
 
