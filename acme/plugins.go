@@ -85,11 +85,13 @@ var varKeyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // ParseData splits plugin data into variables. A value is everything
 // after the first '=', spaces included (Proxmox VE's proxmox-acme script
 // cuts values at the first space; this package does not). Blank lines and
-// lines starting with '#' are skipped. Errors never quote values.
+// lines starting with '#' are skipped, and carriage returns at the end
+// of a line dropped (CRLF files), so that no value ends in one and
+// FormatData's lines read back the same. Errors never quote values.
 func ParseData(data string) ([]Var, error) {
 	var out []Var
 	for i, line := range strings.Split(data, "\n") {
-		line = strings.TrimSuffix(line, "\r")
+		line = strings.TrimRight(line, "\r")
 		if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
