@@ -324,7 +324,8 @@ func TestFailedApplyRestores(t *testing.T) {
 func TestUnconfirmedApplyRestores(t *testing.T) {
 	c, snap := prepared(t)
 	ctx := context.Background()
-	tx, err := c.ApplyConfirm(ctx, network(t, newFile), nil, 300*time.Millisecond)
+	// Long enough to read the applied state first on a loaded machine.
+	tx, err := c.ApplyConfirm(ctx, network(t, newFile), nil, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,14 +354,19 @@ func TestConfirmedApplyStays(t *testing.T) {
 	c, _ := prepared(t)
 	ctx := context.Background()
 	n := network(t, newFile)
-	tx, err := c.ApplyConfirm(ctx, n, nil, 200*time.Millisecond)
+	tx, err := c.ApplyConfirm(ctx, n, nil, 500*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Confirm(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("confirm within the deadline: %v", err)
 	}
-	time.Sleep(400 * time.Millisecond)
+	select {
+	case <-tx.Done():
+	default:
+		t.Fatal("a confirmed transaction is not done")
+	}
+	time.Sleep(700 * time.Millisecond) // past the deadline: nothing is undone
 	if err := tx.Err(); err != nil {
 		t.Fatal(err)
 	}
