@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hostadm/hostadm/boot/disk"
 )
@@ -110,5 +111,35 @@ func TestReplaceBootDiskRefused(t *testing.T) {
 	other, _ := bootImages(t)
 	if _, err := c.ReplaceBootDisk(context.Background(), &BootDiskReplacement{Pool: "rpool", Healthy: healthy, Old: old, New: other, Mode: BootPlainGRUB}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "blank") {
 		t.Errorf("onto a partitioned disk: %v", err)
+	}
+}
+
+// TestWaitResilverWaitsForDetach follows a resilver to its end and to the
+// kernel's detach of the replaced device.
+func TestWaitResilverWaitsForDetach(t *testing.T) {
+	c, f := newTestClient(t, "")
+	replacing := &Vdev{Name: "replacing-1", Type: "replacing", State: StateDegraded, Children: []*Vdev{
+		{Name: "123", Type: "disk", State: StateUnavail, Note: "was /dev/sdb3"},
+		{Name: "sdc3", Type: "disk", State: StateOnline},
+	}}
+	status := func(scan string, second *Vdev) string {
+		st := &PoolStatus{Name: "rpool", State: StateOnline, Scan: &Scan{Text: scan}, Errors: "No known data errors",
+			Root: &Vdev{Name: "rpool", Type: "root", State: StateOnline, Children: []*Vdev{
+				{Name: "mirror-0", Type: "mirror", State: StateOnline, Children: []*Vdev{{Name: "sda3", Type: "disk", State: StateOnline}, second}},
+			}}}
+		return string(st.Format())
+	}
+	running := "resilver in progress since Tue Oct 15 10:12:01 2024\n\t1G scanned at 1G/s, 512M issued at 512M/s, 2G total\n\t512M resilvered, 25.00% done, 00:00:03 to go"
+	done := "resilvered 2G in 00:00:04 with 0 errors on Tue Oct 15 10:12:05 2024"
+	for _, out := range []string{status(running, replacing), status(done, replacing), status(done, replacing), status(done, &Vdev{Name: "sdc3", Type: "disk", State: StateOnline})} {
+		f.Expect("zpool", "status", "-pv", "rpool").Stdout(out)
+	}
+	var seen []string
+	st, err := c.WaitResilver(context.Background(), "rpool", time.Millisecond, func(s *Scan) { seen = append(seen, s.State) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Find("replacing-1") != nil || !slices.Equal(seen, []string{"scanning", "finished", "finished", "finished"}) {
+		t.Errorf("final status %s after %q", st.Format(), seen)
 	}
 }

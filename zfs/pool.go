@@ -170,11 +170,18 @@ func (c *Client) ReplaceDevice(ctx context.Context, pool, old, new string, force
 }
 
 // WaitResilver polls the pool's status every interval (zero means 5 s)
-// until no resilver runs, calling progress, when set, with each scan
+// until no resilver runs and the replaced devices are detached (which
+// the kernel does shortly after a successful resilver; a replacement
+// still attached 30 s after the scan ended, because the resilver found
+// errors, ends the wait), calling progress, when set, with each scan
 // state. It returns the final status.
 func (c *Client) WaitResilver(ctx context.Context, pool string, interval time.Duration, progress func(*Scan)) (*PoolStatus, error) {
 	return c.waitScan(ctx, pool, "resilver", interval, progress)
 }
+
+// detachWait is how long WaitResilver waits for the kernel to detach a
+// replaced device after the resilver.
+const detachWait = 30 * time.Second
 
 // ScrubAction is what Scrub does.
 type ScrubAction int
@@ -212,6 +219,9 @@ func (c *Client) waitScan(ctx context.Context, pool, function string, interval t
 	if interval <= 0 {
 		interval = 5 * time.Second
 	}
+	// After a resilver the kernel detaches the replaced device on its
+	// own, shortly after the scan ends: wait up to detachWait for it.
+	var finished time.Time
 	for {
 		st, err := c.Status(ctx, pool)
 		if err != nil {
@@ -219,7 +229,17 @@ func (c *Client) waitScan(ctx context.Context, pool, function string, interval t
 		}
 		running := st.Scan != nil && st.Scan.Function == function && st.Scan.State == "scanning"
 		if !running && function == "resilver" {
-			st.Root.Walk(func(v *Vdev, _ int) { running = running || v.Resilvering() })
+			replacing := false
+			st.Root.Walk(func(v *Vdev, _ int) {
+				running = running || v.Resilvering()
+				replacing = replacing || v.Type == "replacing"
+			})
+			if !running && replacing {
+				if finished.IsZero() {
+					finished = time.Now()
+				}
+				running = time.Since(finished) < detachWait
+			}
 		}
 		if progress != nil && st.Scan != nil {
 			progress(st.Scan)

@@ -182,17 +182,21 @@ func (b *Backend) Pools(ctx context.Context) ([]zfs.Pool, error) {
 	}
 	mu.Lock()
 	pools, err := gozfs.PoolOpenAll()
+	var names []string
+	for _, p := range pools {
+		if name, nerr := p.Name(); nerr == nil {
+			names = append(names, name)
+		} else if err == nil {
+			err = nerr
+		}
+	}
+	gozfs.PoolCloseAll(pools)
 	mu.Unlock()
 	if err != nil {
 		return nil, &Error{Op: "zpool list", Msg: err.Error()}
 	}
-	defer gozfs.PoolCloseAll(pools)
 	var out []zfs.Pool
-	for _, p := range pools {
-		name, err := p.Name()
-		if err != nil {
-			return nil, &Error{Op: "zpool list", Msg: err.Error()}
-		}
+	for _, name := range names {
 		props, err := b.PoolProperties(ctx, name, "name", "size", "allocated", "free", "fragmentation", "capacity", "dedupratio", "health", "guid", "ashift", "altroot")
 		if err != nil {
 			return nil, err
@@ -803,6 +807,19 @@ func leaf(cs *cstrings, path string, ashift uint64) (*C.nvlist_t, error) {
 	return nv, nil
 }
 
+// leaves fills arr with the leaves of devs and returns how many it
+// made, which the caller frees with the array, also on error.
+func leaves(cs *cstrings, arr **C.nvlist_t, devs []string, ashift uint64) (int, error) {
+	for i, d := range devs {
+		nv, err := leaf(cs, d, ashift)
+		if err != nil {
+			return i, err
+		}
+		C.hz_aset(arr, C.int(i), nv)
+	}
+	return len(devs), nil
+}
+
 // vdevRoot builds the root vdev of a plan: data, special and log vdevs
 // as children, cache and spare devices in their own arrays.
 func vdevRoot(cs *cstrings, p *zfs.Plan, ashift uint64) (root *C.nvlist_t, err error) {
@@ -836,15 +853,11 @@ func vdevRoot(cs *cstrings, p *zfs.Plan, ashift uint64) (root *C.nvlist_t, err e
 				return nil, err
 			}
 		} else {
-			leaves, n := C.hz_array(C.int(len(t.spec.Devices))), 0
-			for _, d := range t.spec.Devices {
-				l, err := leaf(cs, d, ashift)
-				if err != nil {
-					C.hz_free_array(leaves, C.int(n))
-					return nil, err
-				}
-				C.hz_aset(leaves, C.int(n), l)
-				n++
+			children := C.hz_array(C.int(len(t.spec.Devices)))
+			n, err := leaves(cs, children, t.spec.Devices, ashift)
+			if err != nil {
+				C.hz_free_array(children, C.int(n))
+				return nil, err
 			}
 			typ, parity := t.spec.Type, 0
 			switch {
@@ -853,29 +866,19 @@ func vdevRoot(cs *cstrings, p *zfs.Plan, ashift uint64) (root *C.nvlist_t, err e
 			case strings.HasPrefix(typ, "draid"):
 				typ, parity = "draid", int(typ[5]-'0')
 			}
-			nv = C.hz_group(cs.add(typ), leaves, C.int(n), C.uint64_t(parity),
+			nv = C.hz_group(cs.add(typ), children, C.int(n), C.uint64_t(parity),
 				C.uint64_t(t.spec.DRAIDData), C.uint64_t(t.spec.DRAIDSpares), C.uint64_t(t.spec.DRAIDGroups))
-			C.hz_free_array(leaves, C.int(n))
+			C.hz_free_array(children, C.int(n))
 		}
 		C.hz_mark(nv, t.cls)
 		C.hz_aset(kids, C.int(nkids), nv)
 		nkids++
 	}
-	for _, d := range p.Cache {
-		nv, err := leaf(cs, d, ashift)
-		if err != nil {
-			return nil, err
-		}
-		C.hz_aset(cache, C.int(ncache), nv)
-		ncache++
+	if ncache, err = leaves(cs, cache, p.Cache, ashift); err != nil {
+		return nil, err
 	}
-	for _, d := range p.Spares {
-		nv, err := leaf(cs, d, ashift)
-		if err != nil {
-			return nil, err
-		}
-		C.hz_aset(spares, C.int(nspares), nv)
-		nspares++
+	if nspares, err = leaves(cs, spares, p.Spares, ashift); err != nil {
+		return nil, err
 	}
 	return C.hz_root(kids, C.int(nkids), cache, C.int(ncache), spares, C.int(nspares)), nil
 }

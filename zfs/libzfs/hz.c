@@ -797,6 +797,10 @@ int hz_pool_prop(const char *pool, const char *name, const char *value) {
 // ---- datasets ----
 
 int hz_create_dataset(const char *name, int volume, uint64_t volsize, int sparse, int parents, nvlist_t *props) {
+	zfs_type_t type = volume ? ZFS_TYPE_VOLUME : ZFS_TYPE_FILESYSTEM;
+	// zfs create -p succeeds when the dataset exists.
+	if (parents && zfs_dataset_exists(libzfsHandle, name, type))
+		return 0;
 	if (parents && zfs_create_ancestors(libzfsHandle, name) != 0)
 		return -1;
 	if (volume) {

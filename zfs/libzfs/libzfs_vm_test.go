@@ -10,32 +10,24 @@ import (
 	"github.com/hostadm/hostadm/zfs/internal/ztest"
 )
 
-func TestLibzfsBackendVM(t *testing.T) {
-	testenv.RequireVM(t)
+// newClient is a client on the libzfs backend; the test binary must be
+// built with the libzfs tag (testdata/vm.json asks for it).
+func newClient(tb testing.TB) *zfs.Client {
+	tb.Helper()
+	testenv.RequireVM(tb)
 	b, err := New()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	c, err := zfs.New(&zfs.Config{Backend: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ztest.Run(t, c)
+	return ztest.NewClient(tb, b)
+}
+
+func TestLibzfsBackendVM(t *testing.T) {
+	ztest.Run(t, newClient(t))
 }
 
 // BenchmarkListSnapshotsLibzfs lists 10,000 snapshots with properties
 // through libzfs, against zfs list -Hp.
 func BenchmarkListSnapshotsLibzfs(b *testing.B) {
-	testenv.RequireVM(b)
-	be, err := New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := zfs.New(&zfs.Config{Backend: be})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	ztest.BenchListSnapshots(b, c)
+	ztest.BenchListSnapshots(b, newClient(b))
 }

@@ -76,7 +76,7 @@ func replaceBootDisk(t *testing.T, c *zfs.Client, disks []string) {
 		}
 	}
 	root := bootRoot(t)
-	m, err := boot.New(&boot.Config{Root: root, SysRoot: "/"})
+	m, err := boot.New(&boot.Config{Root: root, SysRoot: "/", Firmware: boot.FirmwareUEFI})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,15 +91,8 @@ func replaceBootDisk(t *testing.T, c *zfs.Client, disks []string) {
 			t.Fatal(err)
 		}
 	}
-	p, err := (&zfs.Layout{Pool: "zboot", Level: zfs.RAID1, Disks: []string{
-		zfs.PartitionPath(healthy, zfs.InstallerZFSPartition), zfs.PartitionPath(failed, zfs.InstallerZFSPartition)}}).Plan()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.CreatePool(ctx, p); err != nil {
-		t.Fatal(err)
-	}
-	defer destroy(t, c, "zboot")
+	createPool(t, c, &zfs.Layout{Pool: "zboot", Level: zfs.RAID1, Disks: []string{
+		zfs.PartitionPath(healthy, zfs.InstallerZFSPartition), zfs.PartitionPath(failed, zfs.InstallerZFSPartition)}})
 	writeRandom(t, "/zboot/payload", 4<<20)
 
 	if _, err := c.ReplaceBootDisk(ctx, &zfs.BootDiskReplacement{Pool: "zboot", Healthy: healthy, Old: zfs.PartitionPath(failed, 3), New: healthy, Boot: m}); err == nil {

@@ -37,11 +37,7 @@ func writeRandom(t testing.TB, path string, size int) {
 // zpool status outputs the parser's golden inputs are.
 func degradedResilverScrub(t *testing.T, c *zfs.Client, disks []string) {
 	ctx := context.Background()
-	p, _ := (&zfs.Layout{Pool: "ztest", Level: zfs.RAID1, Disks: disks[:2]}).Plan()
-	if err := c.CreatePool(ctx, p); err != nil {
-		t.Fatal(err)
-	}
-	defer destroy(t, c, "ztest")
+	createPool(t, c, &zfs.Layout{Pool: "ztest", Level: zfs.RAID1, Disks: disks[:2]})
 	if err := c.CreateDataset(ctx, &zfs.CreateOptions{Name: "ztest/data"}); err != nil {
 		t.Fatal(err)
 	}
@@ -120,11 +116,7 @@ func degradedResilverScrub(t *testing.T, c *zfs.Client, disks []string) {
 // fails, and the status lists it (zpool status -v).
 func dataErrors(t *testing.T, c *zfs.Client, disk string) {
 	ctx := context.Background()
-	p, _ := (&zfs.Layout{Pool: "ztest", Level: zfs.RAID0, Disks: []string{disk}}).Plan()
-	if err := c.CreatePool(ctx, p); err != nil {
-		t.Fatal(err)
-	}
-	defer destroy(t, c, "ztest")
+	createPool(t, c, &zfs.Layout{Pool: "ztest", Level: zfs.RAID0, Disks: []string{disk}})
 	if err := c.CreateDataset(ctx, &zfs.CreateOptions{Name: "ztest/vm"}); err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +164,20 @@ func importOptions(t *testing.T, c *zfs.Client, disk string) {
 	if err := c.ImportPool(ctx, "zmissing", nil); !errors.Is(err, zfs.ErrNotFound) {
 		t.Errorf("import of a missing pool: %v", err)
 	}
+}
+
+// createPool creates the pool of a layout, destroyed when the test ends.
+func createPool(t *testing.T, c *zfs.Client, l *zfs.Layout) *zfs.Plan {
+	t.Helper()
+	p, err := l.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreatePool(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { destroy(t, c, l.Pool) })
+	return p
 }
 
 func destroy(t *testing.T, c *zfs.Client, pool string) {

@@ -81,7 +81,7 @@ func Run(t *testing.T, c *zfs.Client) {
 		}
 		defer destroy(t, c, "ztest")
 		pass := []byte("correct horse battery staple")
-		if err := c.CreateDataset(ctx, &zfs.CreateOptions{Name: "ztest/enc", Encryption: &zfs.Encryption{Key: pass}}); err != nil {
+		if err := c.CreateDataset(ctx, &zfs.CreateOptions{Name: "ztest/enc", Encryption: &zfs.Encryption{Key: pass, PBKDF2Iters: 100000}}); err != nil {
 			t.Fatal(err)
 		}
 		ks, err := c.KeyStatus(ctx, "ztest/enc")
@@ -94,7 +94,11 @@ func Run(t *testing.T, c *zfs.Client) {
 		if ks, _ := c.KeyStatus(ctx, "ztest/enc/vm-100-disk-0"); ks.Root != "ztest/enc" {
 			t.Errorf("zvol encryptionroot %q", ks.Root)
 		}
-		c.Unmount(ctx, "ztest/enc")
+		if err := c.Unmount(ctx, "ztest/enc"); err != nil {
+			t.Fatal(err)
+		}
+		// udev probes the new zvol; its key stays busy until then.
+		run(t, "udevadm", "settle")
 		if err := c.UnloadKey(ctx, "ztest/enc"); err != nil {
 			t.Fatal(err)
 		}
@@ -122,6 +126,9 @@ func Run(t *testing.T, c *zfs.Client) {
 		}
 		if err := c.Clone(ctx, "ztest/enc@one", "ztest/enc/clone", nil); err != nil {
 			t.Fatal(err)
+		}
+		if err := c.CreateDataset(ctx, &zfs.CreateOptions{Name: "ztest/enc/clone", Parents: true}); err != nil {
+			t.Errorf("zfs create -p of an existing file system: %v", err)
 		}
 		if err := c.SetCompression(ctx, "ztest/enc/clone", "zstd"); err != nil {
 			t.Fatal(err)
@@ -181,3 +188,15 @@ func Run(t *testing.T, c *zfs.Client) {
 
 // Name returns a unique name for benchmark pools.
 func Name(prefix string) string { return fmt.Sprintf("%s%d", prefix, time.Now().UnixNano()%100000) }
+
+// NewClient returns a client on backend b (nil for the commands), closed
+// when the test ends.
+func NewClient(tb testing.TB, b zfs.Backend) *zfs.Client {
+	tb.Helper()
+	c, err := zfs.New(&zfs.Config{Backend: b})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
