@@ -97,7 +97,8 @@ func run() int {
 		return 0
 	}
 
-	start := time.Now()
+	begin := time.Now()
+	start := begin
 	assets, err := env.Prepare(ctx)
 	if err != nil {
 		logf("preparing the guest: %v", err)
@@ -116,6 +117,7 @@ func run() int {
 	}
 	accel := env.Accel(ctx, assets)
 	logf("running %d package(s) with %s, up to %d guest(s) at once", len(pkgs), accel, min(*parallel, len(pkgs)))
+	start = time.Now()
 
 	r := &vmtest.Runner{Env: env, Assets: assets, Base: base, Opts: opts}
 	defer r.Close()
@@ -173,6 +175,7 @@ func run() int {
 		}
 		logf("test output written to %s (go run ./bench -in %s)", *benchOut, *benchOut)
 	}
+	logf("stage guests: %d package run(s) in %.1fs; whole run %.1fs", passed+failed, time.Since(start).Seconds(), time.Since(begin).Seconds())
 	fmt.Printf("vmtest: %d passed, %d failed\n", passed, failed)
 	if failed > 0 || ctx.Err() != nil {
 		return 1
