@@ -121,3 +121,12 @@ func TestZFSSwap(t *testing.T) {
 		t.Errorf("swappiness 300: exit %d, want 1", code)
 	}
 }
+
+func TestZFSReplaceBootUsage(t *testing.T) {
+	if _, stderr, code := runAdm(t, "zfs", "replace-boot", "rpool", "/dev/sda"); code != 2 || !strings.Contains(stderr, "POOL HEALTHY-DISK OLD-DEVICE NEW-DISK") {
+		t.Errorf("two arguments: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := runAdm(t, "zfs", "replace-boot", "--mode", "lilo", "rpool", "/dev/sda", "sdb3", "/dev/sdc"); code != 1 || !strings.Contains(stderr, "unknown boot mode") {
+		t.Errorf("bad mode: exit %d: %s", code, stderr)
+	}
+}
