@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	register(area{name: "metrics", title: "External metric servers", order: 85, check: checkMetrics})
+	register(area{name: "metrics", title: "external metric servers", order: 85, check: checkMetrics})
 }
 
 func checkMetrics(ctx context.Context, e *env, s *Section) {

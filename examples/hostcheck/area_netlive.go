@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register(area{name: "netlive", title: "Network (running kernel)", order: 25, check: checkNetLive})
+	register(area{name: "netlive", title: "network state in the running kernel", order: 25, check: checkNetLive})
 }
 
 const (

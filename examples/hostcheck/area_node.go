@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(area{name: "node", title: "Node tasks and settings", order: 90, check: checkNode})
+	register(area{name: "node", title: "node tasks and settings", order: 90, check: checkNode})
 }
 
 func checkNode(ctx context.Context, e *env, s *Section) {

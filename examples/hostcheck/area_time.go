@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register(area{name: "time", title: "Time synchronization", order: 80, check: checkTime})
+	register(area{name: "time", title: "time synchronization", order: 80, check: checkTime})
 }
 
 const timeAdvice = "the cluster stack relies on precisely synchronized time: use chrony (apt install chrony) with reachable servers in /etc/chrony/chrony.conf"
