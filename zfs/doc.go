@@ -27,8 +27,9 @@
 //
 // A [Client] performs pool and dataset operations through a [Backend].
 // The default one runs zpool and zfs through the module's command runner
-// with parsable output (-Hp), passing key material on standard input so
-// that it never reaches argv or logs. Its parsers are exported and pure:
+// with parsable output (-Hp; their JSON output came with OpenZFS 2.3,
+// after Debian 12's 2.1), passing key material on standard input so that
+// it never reaches argv or logs. Its parsers are exported and pure:
 // [ParseStatus] reads zpool status text (with -v, -p, -P and the import
 // listing; its golden inputs are outputs recorded from real ZFS in the
 // test VM during a resilver, a degraded pool, scrubs and data errors),

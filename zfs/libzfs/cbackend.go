@@ -479,7 +479,25 @@ func (b *Backend) Datasets(ctx context.Context, opts *zfs.ListOptions) ([]zfs.Da
 	if err != nil {
 		return nil, err
 	}
-	return zfs.ParseDatasetList("libzfs", data, opts)
+	ds, err := zfs.ParseDatasetList("libzfs", data, opts)
+	if err != nil {
+		return nil, err
+	}
+	// zfs list's order: by name, each snapshot after its dataset (the
+	// helper lists snapshots in creation order, children as the kernel
+	// returns them).
+	slices.SortStableFunc(ds, func(a, b zfs.Dataset) int {
+		an, _, asnap := strings.Cut(a.Name, "@")
+		bn, _, bsnap := strings.Cut(b.Name, "@")
+		if c := strings.Compare(an, bn); c != 0 || asnap == bsnap {
+			return c
+		}
+		if asnap {
+			return 1
+		}
+		return -1
+	})
+	return ds, nil
 }
 
 // DatasetProperties implements zfs.Backend.

@@ -11,8 +11,12 @@ import (
 	"github.com/hostadm/hostadm/zfs"
 )
 
-// BenchSnapshots is how many snapshots the listing benchmark reads.
-const BenchSnapshots = 10000
+// BenchSnapshots is how many snapshots the listing benchmark reads, of
+// benchDatasets file systems.
+const (
+	BenchSnapshots = 10000
+	benchDatasets  = 100
+)
 
 // BenchListSnapshots lists BenchSnapshots snapshots with their creation
 // time, GUID, written and userrefs properties through c's backend
@@ -23,13 +27,13 @@ func BenchListSnapshots(b *testing.B, c *zfs.Client) {
 	ctx := context.Background()
 	zpool(b, "create", "-f", "zbench", disk)
 	b.Cleanup(func() { exec.Command("zpool", "destroy", "-f", "zbench").Run() })
-	run(b, "zfs", "create", "zbench/fs")
-	for i := 0; i < BenchSnapshots; i += 1000 {
-		args := []string{"snapshot"}
-		for j := i; j < i+1000 && j < BenchSnapshots; j++ {
-			args = append(args, fmt.Sprintf("zbench/fs@auto-%05d", j))
-		}
-		run(b, "zfs", args...)
+	// ZFS takes one snapshot of a dataset per transaction group: 100
+	// datasets get 100 recursive snapshots each.
+	for i := 1; i < benchDatasets; i++ {
+		run(b, "zfs", "create", fmt.Sprintf("zbench/vm-%d-disk-0", 100+i))
+	}
+	for i := 0; i < BenchSnapshots/benchDatasets; i++ {
+		run(b, "zfs", "snapshot", "-r", fmt.Sprintf("zbench@auto-%03d", i))
 	}
 	opts := &zfs.ListOptions{Root: "zbench", Recursive: true, Types: []zfs.DatasetType{zfs.Snapshot},
 		Properties: []string{"creation", "guid", "written", "userrefs"}}

@@ -37,7 +37,11 @@ func run(t testing.TB, name string, args ...string) string {
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		line := strings.Join(args, " ")
+		if len(line) > 200 {
+			line = line[:200] + "..."
+		}
+		t.Fatalf("%s %s: %v\n%s", name, line, err, out)
 	}
 	return string(out)
 }

@@ -1,6 +1,10 @@
-// Package ztest is the test suite both ZFS backends pass in the VM tier:
-// every RAID level, encryption, special devices, replacement with
-// resilver, snapshots and the ARC, on the VM's blank disks.
+// Package ztest is the test suite both ZFS backends pass in the VM tier,
+// on the VM's blank disks: every RAID level, special, log and cache
+// devices, encryption, snapshots, clones and rollback, listings against
+// zfs list, a lost disk replaced with a resilver, scrubs, data errors,
+// import options, the replacement of a bootable disk and the ARC; and
+// the snapshot listing benchmark. Every state the suite reaches is also
+// read with the zpool command, the oracle, and compared.
 package ztest
 
 import (
@@ -10,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/hostadm/hostadm/internal/testenv"
 	"github.com/hostadm/hostadm/zfs"
 )
@@ -136,6 +141,31 @@ func Run(t *testing.T, c *zfs.Client) {
 		snaps, err := c.Datasets(ctx, &zfs.ListOptions{Root: "ztest", Recursive: true, Types: []zfs.DatasetType{zfs.Snapshot}})
 		if err != nil || len(snaps) != 2 {
 			t.Errorf("snapshots %+v, %v", snaps, err)
+		}
+		// Both backends list as zfs list does: by name, snapshots after
+		// their dataset in creation order, with the same properties.
+		for _, fs := range []string{"ztest/b", "ztest/a", "ztest/a/z", "ztest/a-1"} {
+			if err := c.CreateDataset(ctx, &zfs.CreateOptions{Name: fs}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, snap := range []string{"ztest@y", "ztest@x", "ztest/a@2", "ztest/a@1"} {
+			if err := c.Snapshot(ctx, snap, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all := &zfs.ListOptions{Root: "ztest", Recursive: true, Types: []zfs.DatasetType{zfs.Filesystem, zfs.Volume, zfs.Snapshot},
+			Properties: []string{"encryptionroot", "keystatus", "compression", "volblocksize", "origin"}}
+		got, err := c.Datasets(ctx, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := c.CLI().Datasets(ctx, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s listing against zfs list (-zfs list +%[1]s):\n%s", c.Backend().Name(), diff)
 		}
 		if err := c.DestroyDataset(ctx, "ztest/enc/clone", false); err != nil {
 			t.Fatal(err)
