@@ -518,7 +518,7 @@ func (b *Backend) SetDatasetProperty(ctx context.Context, dataset, name, value s
 	var cs cstrings
 	defer cs.free()
 	cd, cn, cv := cs.add(dataset), cs.add(name), cs.add(value)
-	return call(ctx, "zfs set "+name+" "+dataset, command("zfs", "set", name+"="+value, dataset), func() C.int { return C.hz_set(cd, cn, cv) })
+	return call(ctx, "zfs set "+name+" "+dataset, command("zfs", "set", name+"="+value, dataset), func() C.int { return C.hz_dataset(cd, C.HZ_SET, cn, cv, nil) })
 }
 
 // keyPipe hands key material to libzfs as a file:///proc/self/fd/N
@@ -574,7 +574,7 @@ func (b *Backend) withKey(ctx context.Context, dataset string, props map[string]
 	var cs cstrings
 	defer cs.free()
 	cd, cn, cv := cs.add(dataset), cs.add("keylocation"), cs.add(zfs.KeyLocationPrompt)
-	return call(ctx, "zfs set keylocation "+dataset, "", func() C.int { return C.hz_set(cd, cn, cv) })
+	return call(ctx, "zfs set keylocation "+dataset, "", func() C.int { return C.hz_dataset(cd, C.HZ_SET, cn, cv, nil) })
 }
 
 // CreateDataset implements zfs.Backend as zfs create does: a new file
@@ -652,7 +652,7 @@ func (b *Backend) Mount(ctx context.Context, dataset string) error {
 	var cs cstrings
 	defer cs.free()
 	cn := cs.add(dataset)
-	return call(ctx, "zfs mount "+dataset, "", func() C.int { return C.hz_mount(cn, 1) })
+	return call(ctx, "zfs mount "+dataset, "", func() C.int { return C.hz_dataset(cn, C.HZ_MOUNT, nil, nil, nil) })
 }
 
 // Unmount implements zfs.Backend.
@@ -660,7 +660,7 @@ func (b *Backend) Unmount(ctx context.Context, dataset string) error {
 	var cs cstrings
 	defer cs.free()
 	cn := cs.add(dataset)
-	return call(ctx, "zfs unmount "+dataset, "", func() C.int { return C.hz_mount(cn, 0) })
+	return call(ctx, "zfs unmount "+dataset, "", func() C.int { return C.hz_dataset(cn, C.HZ_UNMOUNT, nil, nil, nil) })
 }
 
 // LoadKey implements zfs.Backend.
@@ -677,7 +677,7 @@ func (b *Backend) LoadKey(ctx context.Context, dataset string, key []byte) error
 		defer r.Close()
 		loc = cs.add(uri)
 	}
-	return call(ctx, "zfs load-key "+dataset, "", func() C.int { return C.hz_load_key(cn, loc) })
+	return call(ctx, "zfs load-key "+dataset, "", func() C.int { return C.hz_dataset(cn, C.HZ_LOAD_KEY, loc, nil, nil) })
 }
 
 // UnloadKey implements zfs.Backend.
@@ -685,7 +685,7 @@ func (b *Backend) UnloadKey(ctx context.Context, dataset string) error {
 	var cs cstrings
 	defer cs.free()
 	cn := cs.add(dataset)
-	return call(ctx, "zfs unload-key "+dataset, "", func() C.int { return C.hz_unload_key(cn) })
+	return call(ctx, "zfs unload-key "+dataset, "", func() C.int { return C.hz_dataset(cn, C.HZ_UNLOAD_KEY, nil, nil, nil) })
 }
 
 // ChangeKey implements zfs.Backend.
@@ -698,7 +698,7 @@ func (b *Backend) ChangeKey(ctx context.Context, dataset string, enc *zfs.Encryp
 		nv := stringList(&cs, props)
 		defer C.nvlist_free(nv)
 		cn := cs.add(dataset)
-		return call(ctx, "zfs change-key "+dataset, hist, func() C.int { return C.hz_change_key(cn, nv) })
+		return call(ctx, "zfs change-key "+dataset, hist, func() C.int { return C.hz_dataset(cn, C.HZ_CHANGE_KEY, nil, nil, nv) })
 	})
 }
 

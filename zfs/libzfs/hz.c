@@ -922,42 +922,36 @@ int hz_destroy(const char *name, int recursive) {
 	return err;
 }
 
-int hz_mount(const char *name, int mount) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_FILESYSTEM);
-	if (zh == NULL) return -1;
-	int err = mount ? zfs_mount(zh, NULL, 0) : zfs_unmount(zh, NULL, 0);
-	zfs_close(zh);
-	return err;
-}
-
-int hz_set(const char *name, const char *prop, const char *value) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_DATASET);
-	if (zh == NULL) return -1;
-	int err = zfs_prop_set(zh, prop, value);
-	zfs_close(zh);
-	return err;
-}
-
-int hz_load_key(const char *name, char *location) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_DATASET);
-	if (zh == NULL) return -1;
-	int err = zfs_crypto_load_key(zh, B_FALSE, location);
-	zfs_close(zh);
-	return err;
-}
-
-int hz_unload_key(const char *name) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_DATASET);
-	if (zh == NULL) return -1;
-	int err = zfs_crypto_unload_key(zh);
-	zfs_close(zh);
-	return err;
-}
-
-int hz_change_key(const char *name, nvlist_t *props) {
-	zfs_handle_t *zh = zfs_open(libzfsHandle, name, ZFS_TYPE_DATASET);
-	if (zh == NULL) return -1;
-	int err = zfs_crypto_rewrap(zh, props, B_FALSE);
+// hz_dataset opens a dataset, does one operation on it (hz_op) with the
+// arguments it takes, and closes it.
+int hz_dataset(const char *name, int op, const char *arg1, const char *arg2, nvlist_t *props) {
+	zfs_handle_t *zh = zfs_open(libzfsHandle, name,
+	    op == HZ_MOUNT || op == HZ_UNMOUNT ? ZFS_TYPE_FILESYSTEM : ZFS_TYPE_DATASET);
+	if (zh == NULL)
+		return -1;
+	int err;
+	switch (op) {
+	case HZ_MOUNT:
+		err = zfs_mount(zh, NULL, 0);
+		break;
+	case HZ_UNMOUNT:
+		err = zfs_unmount(zh, NULL, 0);
+		break;
+	case HZ_SET: // arg1=arg2
+		err = zfs_prop_set(zh, arg1, arg2);
+		break;
+	case HZ_LOAD_KEY: // from arg1, a key location, or the dataset's
+		err = zfs_crypto_load_key(zh, B_FALSE, (char *)arg1);
+		break;
+	case HZ_UNLOAD_KEY:
+		err = zfs_crypto_unload_key(zh);
+		break;
+	case HZ_CHANGE_KEY: // to the keyformat and keylocation of props
+		err = zfs_crypto_rewrap(zh, props, B_FALSE);
+		break;
+	default:
+		err = hz_fail(EINVAL, "unknown dataset operation %d", op);
+	}
 	zfs_close(zh);
 	return err;
 }

@@ -54,10 +54,9 @@ int hz_snapshot(const char *name, int recursive);
 int hz_clone(const char *snap, const char *target, nvlist_t *props);
 int hz_rollback(const char *snap, int destroy);
 int hz_destroy(const char *name, int recursive);
-int hz_mount(const char *name, int mount);
-int hz_set(const char *name, const char *prop, const char *value);
-int hz_load_key(const char *name, char *location);
-int hz_unload_key(const char *name);
-int hz_change_key(const char *name, nvlist_t *props);
+
+// Operations of hz_dataset.
+enum hz_op { HZ_MOUNT, HZ_UNMOUNT, HZ_SET, HZ_LOAD_KEY, HZ_UNLOAD_KEY, HZ_CHANGE_KEY };
+int hz_dataset(const char *name, int op, const char *arg1, const char *arg2, nvlist_t *props);
 
 #endif
