@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -145,14 +144,14 @@ func (c *Client) ReplaceBootDisk(ctx context.Context, r *BootDiskReplacement) (*
 	if err != nil {
 		return nil, err
 	}
-	healthy := PartitionPath(r.Healthy, zfsPart)
+	healthy := disk.PartitionDevice(r.Healthy, zfsPart)
 	if v := findDevice(st, healthy); v == nil || v.State != StateOnline {
 		return nil, fmt.Errorf("zfs: %s: %s is not an online device of the pool: %w", r.Pool, healthy, ErrInvalid)
 	}
 	if findDevice(st, r.Old) == nil {
 		return nil, fmt.Errorf("zfs: %s: no device %s: %w", r.Pool, r.Old, ErrNotFound)
 	}
-	newPart := PartitionPath(r.New, zfsPart)
+	newPart := disk.PartitionDevice(r.New, zfsPart)
 	if findDevice(st, r.New) != nil || findDevice(st, newPart) != nil {
 		return nil, invalidf("%s is already in pool %s", r.New, r.Pool)
 	}
@@ -185,7 +184,7 @@ func (c *Client) ReplaceBootDisk(ctx context.Context, r *BootDiskReplacement) (*
 	res.Steps = append(res.Steps, "sgdisk "+r.Healthy+" -R "+r.New, "sgdisk -G "+r.New)
 	parts := []string{newPart}
 	if res.Mode != BootPlainGRUB {
-		res.ESP = PartitionPath(r.New, espPart)
+		res.ESP = disk.PartitionDevice(r.New, espPart)
 		parts = append(parts, res.ESP)
 	}
 	if err := waitDevices(ctx, parts...); err != nil {
@@ -254,16 +253,6 @@ func detectBootMode(ctx context.Context, m *boot.Manager) (BootMode, error) {
 		return BootSystemdBoot, nil
 	}
 	return BootGRUB, nil
-}
-
-// PartitionPath returns the path of partition n of a disk: the "-partN"
-// link for /dev/disk/by-* paths, as udev names them, else the kernel's
-// name (/dev/sda3, /dev/nvme0n1p3).
-func PartitionPath(diskPath string, n int) string {
-	if strings.HasPrefix(diskPath, "/dev/disk/by-") {
-		return diskPath + "-part" + strconv.Itoa(n)
-	}
-	return disk.PartitionDevice(diskPath, n)
 }
 
 // findDevice returns the leaf vdev of a device given as zpool status

@@ -156,16 +156,6 @@ func ExampleClient_SetSwappiness() {
 	// vm.swappiness = 10
 }
 
-func ExamplePartitionPath() {
-	fmt.Println(zfs.PartitionPath("/dev/disk/by-id/nvme-Samsung_SSD_980_PRO_1TB_S5GX", 3))
-	fmt.Println(zfs.PartitionPath("/dev/nvme0n1", 3))
-	fmt.Println(zfs.PartitionPath("/dev/sda", 2))
-	// Output:
-	// /dev/disk/by-id/nvme-Samsung_SSD_980_PRO_1TB_S5GX-part3
-	// /dev/nvme0n1p3
-	// /dev/sda2
-}
-
 // The admin guide's replacement of a failed bootable disk, in the mode
 // the host boots with.
 func ExampleClient_ReplaceBootDisk() {

@@ -35,3 +35,13 @@ func ExampleCreateLargest() {
 	// p, err := disk.CreateLargest(ctx, "/dev/sdb", 1, disk.TypeLVM)
 	// pv := disk.PartitionDevice("/dev/sdb", p.Number)
 }
+
+func ExamplePartitionDevice() {
+	fmt.Println(disk.PartitionDevice("/dev/disk/by-id/nvme-Samsung_SSD_980_PRO_1TB_S5GX", 3))
+	fmt.Println(disk.PartitionDevice("/dev/nvme0n1", 3))
+	fmt.Println(disk.PartitionDevice("/dev/sda", 2))
+	// Output:
+	// /dev/disk/by-id/nvme-Samsung_SSD_980_PRO_1TB_S5GX-part3
+	// /dev/nvme0n1p3
+	// /dev/sda2
+}

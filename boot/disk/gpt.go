@@ -603,8 +603,12 @@ func CreateLargest(ctx context.Context, path string, number int, typeGUID string
 
 // PartitionDevice returns the device name of partition n of a disk:
 // /dev/sda → /dev/sda2, /dev/nvme0n1 → /dev/nvme0n1p2, /dev/loop0 →
-// /dev/loop0p2 (a "p" separates a disk name ending in a digit).
+// /dev/loop0p2 (a "p" separates a disk name ending in a digit), and for
+// udev's stable links /dev/disk/by-id/ata-X → /dev/disk/by-id/ata-X-part2.
 func PartitionDevice(disk string, n int) string {
+	if strings.HasPrefix(disk, "/dev/disk/by-") {
+		return disk + "-part" + strconv.Itoa(n)
+	}
 	if disk != "" && disk[len(disk)-1] >= '0' && disk[len(disk)-1] <= '9' {
 		return disk + "p" + strconv.Itoa(n)
 	}

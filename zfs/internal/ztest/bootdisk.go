@@ -83,7 +83,7 @@ func replaceBootDisk(t *testing.T, c *zfs.Client, disks []string) {
 	defer m.Close()
 	for _, d := range []string{healthy, failed} {
 		installerDisk(t, d)
-		esp := zfs.PartitionPath(d, zfs.InstallerESPPartition)
+		esp := disk.PartitionDevice(d, zfs.InstallerESPPartition)
 		if _, err := m.Format(ctx, esp, &boot.FormatOptions{Force: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -92,25 +92,25 @@ func replaceBootDisk(t *testing.T, c *zfs.Client, disks []string) {
 		}
 	}
 	createPool(t, c, &zfs.Layout{Pool: "zboot", Level: zfs.RAID1, Disks: []string{
-		zfs.PartitionPath(healthy, zfs.InstallerZFSPartition), zfs.PartitionPath(failed, zfs.InstallerZFSPartition)}})
+		disk.PartitionDevice(healthy, zfs.InstallerZFSPartition), disk.PartitionDevice(failed, zfs.InstallerZFSPartition)}})
 	writeRandom(t, "/zboot/payload", 4<<20)
 
-	if _, err := c.ReplaceBootDisk(ctx, &zfs.BootDiskReplacement{Pool: "zboot", Healthy: healthy, Old: zfs.PartitionPath(failed, 3), New: healthy, Boot: m}); err == nil {
+	if _, err := c.ReplaceBootDisk(ctx, &zfs.BootDiskReplacement{Pool: "zboot", Healthy: healthy, Old: disk.PartitionDevice(failed, 3), New: healthy, Boot: m}); err == nil {
 		t.Fatal("replacing onto the healthy disk accepted")
 	}
 	wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	res, err := c.ReplaceBootDisk(wctx, &zfs.BootDiskReplacement{
-		Pool: "zboot", Healthy: healthy, Old: zfs.PartitionPath(failed, zfs.InstallerZFSPartition), New: blank,
+		Pool: "zboot", Healthy: healthy, Old: disk.PartitionDevice(failed, zfs.InstallerZFSPartition), New: blank,
 		Boot: m, Wait: true, Interval: time.Second,
 	})
 	if err != nil {
 		t.Fatalf("%v (steps done: %q)", err, res.Steps)
 	}
-	newPart, newESP := zfs.PartitionPath(blank, 3), zfs.PartitionPath(blank, 2)
+	newPart, newESP := disk.PartitionDevice(blank, 3), disk.PartitionDevice(blank, 2)
 	want := []string{
 		"sgdisk " + healthy + " -R " + blank, "sgdisk -G " + blank,
-		"zpool replace -f zboot " + zfs.PartitionPath(failed, 3) + " " + newPart,
+		"zpool replace -f zboot " + disk.PartitionDevice(failed, 3) + " " + newPart,
 		"proxmox-boot-tool format " + newESP, "proxmox-boot-tool init " + newESP,
 	}
 	if !slices.Equal(res.Steps, want) || res.Mode != zfs.BootSystemdBoot {
@@ -140,7 +140,7 @@ func replaceBootDisk(t *testing.T, c *zfs.Client, disks []string) {
 	st := res.Status
 	if st == nil || st.State != zfs.StateOnline || st.Find("replacing-1") != nil || st.Scan == nil || st.Scan.State != "finished" {
 		t.Errorf("pool after the replacement: %+v", st)
-	} else if names := leafNames(st); !slices.Contains(names, filepath.Base(newPart)) || slices.Contains(names, filepath.Base(zfs.PartitionPath(failed, 3))) {
+	} else if names := leafNames(st); !slices.Contains(names, filepath.Base(newPart)) || slices.Contains(names, filepath.Base(disk.PartitionDevice(failed, 3))) {
 		t.Errorf("devices after the replacement: %q", names)
 	}
 

@@ -9,16 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hostadm/hostadm/boot/disk"
 	"github.com/hostadm/hostadm/zfs"
 )
 
 // wholeDiskLeaf is the device a pool made on a whole disk uses: the
 // partition 1 that zpool labels (both backends label whole disks).
-func wholeDiskLeaf(t testing.TB, disk string) string {
+func wholeDiskLeaf(t testing.TB, dev string) string {
 	t.Helper()
-	p := zfs.PartitionPath(disk, 1)
+	p := disk.PartitionDevice(dev, 1)
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s was not labelled as zpool labels whole disks: %v", disk, err)
+		t.Fatalf("%s was not labelled as zpool labels whole disks: %v", dev, err)
 	}
 	return p
 }
