@@ -30,6 +30,12 @@ var (
 	pebbleMod string
 )
 
+// The ACME test server the tests run against.
+const (
+	pebbleModule  = "github.com/letsencrypt/pebble/v2"
+	pebbleVersion = "v2.10.1"
+)
+
 // pebbleBinaries builds pebble and pebble-challtestsrv once per test run.
 func pebbleBinaries(t testing.TB) (string, string) {
 	t.Helper()
@@ -39,19 +45,25 @@ func pebbleBinaries(t testing.TB) (string, string) {
 		if buildErr != nil {
 			return
 		}
-		out, err := exec.Command("go", "build", "-o", buildDir+"/",
-			"github.com/letsencrypt/pebble/v2/cmd/pebble",
-			"github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv").CombinedOutput()
-		if err != nil {
+		// Built from its own module, so that the library's go.mod does not
+		// carry a test server's dependencies.
+		cmd := exec.Command("go", "install", pebbleModule+"/cmd/pebble@"+pebbleVersion,
+			pebbleModule+"/cmd/pebble-challtestsrv@"+pebbleVersion)
+		cmd.Env = append(os.Environ(), "GOBIN="+buildDir, "GOFLAGS=")
+		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("building pebble: %v\n%s", err, out)
 			return
 		}
-		out, err = exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/letsencrypt/pebble/v2").Output()
-		if err != nil {
+		var mod struct{ Dir string }
+		out, err := exec.Command("go", "mod", "download", "-json", pebbleModule+"@"+pebbleVersion).Output()
+		if err == nil {
+			err = json.Unmarshal(out, &mod)
+		}
+		if err != nil || mod.Dir == "" {
 			buildErr = fmt.Errorf("locating pebble: %v", err)
 			return
 		}
-		pebbleMod = strings.TrimSpace(string(out))
+		pebbleMod = mod.Dir
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
