@@ -22,27 +22,12 @@ import (
 const bootMarker = "HOSTADM-ESP-BOOT-OK"
 
 // bootAssets returns Debian's kernel and systemd-boot from the VM tier's
-// cache, preparing them if needed.
+// cache, unpacking them if needed.
 func bootAssets(t *testing.T) (kver, kernel, sdboot string) {
 	t.Helper()
-	root, err := vmtest.FindModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdboot = filepath.Join(root, ".cache/vm/tools/usr/lib/systemd/boot/efi/systemd-bootx64.efi")
-	kernels, _ := filepath.Glob(filepath.Join(root, ".cache/vm/kernel/*/boot/vmlinuz-*"))
-	if len(kernels) == 0 || !exists(sdboot) {
-		a, err := (&vmtest.Env{}).Prepare(context.Background())
-		if err != nil {
-			t.Fatalf("prepare the VM tier's assets: %v", err)
-		}
-		return a.KernelRelease, a.Kernel, a.SystemdBoot
-	}
-	kernel = kernels[len(kernels)-1]
-	return strings.TrimPrefix(filepath.Base(kernel), "vmlinuz-"), kernel, sdboot
+	d := vmtest.DebianBoot(t)
+	return d.KernelRelease, d.Kernel, d.SystemdBoot
 }
-
-func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // initramfs builds a newc cpio with /dev/console and a static /init that
 // prints the marker and the command line, then powers the machine off.
@@ -160,7 +145,11 @@ func TestBootESPUnderOVMF(t *testing.T) {
 	qctx, cancel := context.WithTimeout(ctx, 8*time.Minute)
 	defer cancel()
 	// The VM tier's probe tells whether KVM really works here.
-	accel := (&vmtest.Env{}).Accel(ctx, &vmtest.Assets{Kernel: kernel, KernelRelease: kver})
+	mod, err := vmtest.FindModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accel := (&vmtest.Env{ModuleRoot: mod}).Accel(ctx, &vmtest.Assets{Kernel: kernel, KernelRelease: kver})
 	q := exec.CommandContext(qctx, "qemu-system-x86_64", "-machine", "q35,accel="+accel, "-m", "1024", "-nographic", "-no-reboot",
 		"-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
 		"-drive", "if=pflash,format=raw,file="+vars,
