@@ -19,9 +19,15 @@ func (m *Manager) GrubDefault(version string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return grubDefaultFrom("/boot/grub/grub.cfg", cfg, version)
+}
+
+// grubDefaultFrom builds the GRUB_DEFAULT value for version from the
+// grub.cfg named name.
+func grubDefaultFrom(name string, cfg []byte, version string) (string, error) {
 	mt := grubAdvancedID.FindSubmatch(cfg)
 	if mt == nil {
-		return "", fmt.Errorf("/boot/grub/grub.cfg: no gnulinux-advanced menu entry id")
+		return "", fmt.Errorf("%s: no gnulinux-advanced menu entry id", name)
 	}
 	id := string(mt[1])
 	return fmt.Sprintf("gnulinux-advanced-%s>gnulinux-%s-advanced-%s", id, version, id), nil
@@ -31,24 +37,33 @@ func (m *Manager) GrubDefault(version string) (string, error) {
 // /etc/default/grub.d/proxmox-kernel-pin.cfg (version "" removes the pin)
 // and, on the running system, runs update-grub.
 func (m *Manager) SetGrubDefault(ctx context.Context, version string) error {
-	if version == "" {
-		if err := m.removeFile(GrubPinSnippet); err != nil {
+	entry := ""
+	if version != "" {
+		var err error
+		if entry, err = m.GrubDefault(version); err != nil {
 			return err
-		}
-	} else {
-		entry, err := m.GrubDefault(version)
-		if err != nil {
-			return err
-		}
-		_, d, _, err := m.readFile(GrubPinSnippet)
-		if err != nil {
-			return err
-		}
-		if err := m.fs.WriteFile(GrubPinSnippet, []byte(fmt.Sprintf("GRUB_DEFAULT=\"%s\"\n", entry)), &rootfs.WriteOptions{Expect: &d}); err != nil {
-			return wrapPath(GrubPinSnippet, err)
 		}
 	}
+	if err := m.writeGrubPin(entry); err != nil {
+		return err
+	}
 	return m.updateGrub(ctx)
+}
+
+// writeGrubPin writes GRUB_DEFAULT=entry to the pin snippet, or removes
+// the snippet for entry "".
+func (m *Manager) writeGrubPin(entry string) error {
+	if entry == "" {
+		return m.removeFile(GrubPinSnippet)
+	}
+	_, d, _, err := m.readFile(GrubPinSnippet)
+	if err != nil {
+		return err
+	}
+	if err := m.fs.WriteFile(GrubPinSnippet, []byte(fmt.Sprintf("GRUB_DEFAULT=\"%s\"\n", entry)), &rootfs.WriteOptions{Expect: &d}); err != nil {
+		return wrapPath(GrubPinSnippet, err)
+	}
+	return nil
 }
 
 // updateGrub runs update-grub on the running system; for another root it

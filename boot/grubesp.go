@@ -45,10 +45,22 @@ func (m *Manager) grubInstall(ctx context.Context, d disk.BlockDevice) error {
 	}
 	return withMountedESP(d.Path, mp, func() error {
 		for _, args := range runs {
-			if _, err := m.run.Run(ctx, runner.Cmd{Args: args}); err != nil {
+			if err := m.grubInstallRun(ctx, args); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// grubInstallRun runs grub-install.real, the name proxmox-boot-tool
+// calls because Proxmox VE diverts grub-install to a wrapper that refuses
+// to run on a system it manages; a system without the diversion (plain
+// Debian) has only grub-install.
+func (m *Manager) grubInstallRun(ctx context.Context, args []string) error {
+	_, err := m.run.Run(ctx, runner.Cmd{Args: args})
+	if runner.NotFound(err) && args[0] == "grub-install.real" {
+		_, err = m.run.Run(ctx, runner.Cmd{Args: append([]string{"grub-install"}, args[1:]...)})
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"regexp"
 	"slices"
@@ -185,6 +186,7 @@ func (m *Manager) refreshESP(ctx context.Context, d disk.BlockDevice, files []bo
 		return err
 	}
 	grub := g.Exists(espKernelDir + "/" + grubEFIName())
+	var grubCfg []byte
 	switch {
 	case m.isEFI() && !grub:
 		er.Mode = string(InitSystemdBoot)
@@ -201,18 +203,52 @@ func (m *Manager) refreshESP(ctx context.Context, d disk.BlockDevice, files []bo
 			er.Skipped = "contains no grub directory"
 		} else {
 			err = syncGRUB(ctx, g, files, er)
+			grubCfg, _ = g.ReadFile("/grub/grub.cfg")
 		}
 	}
 	if cerr := g.Close(); err == nil {
 		err = cerr
 	}
+	// The device is open exclusively: the mount for update-grub needs it
+	// closed.
+	if cerr := dev.close(); err == nil {
+		err = cerr
+	}
 	if err != nil || er.Skipped != "" || er.Mode != string(InitGRUB) {
 		return err
 	}
-	if err := m.SetGrubDefault(ctx, def); err != nil && m.fs.Exists("/boot/grub/grub.cfg") {
+	if err := m.pinGrubESP(def, grubCfg); err != nil {
 		return err
 	}
 	return m.updateGrubOnESP(ctx, d)
+}
+
+// pinGrubESP sets the GRUB pin for a GRUB-mode ESP before update-grub
+// runs on it, as proxmox-boot-tool does: the menu entry id comes from
+// /boot/grub/grub.cfg, or from the ESP's own grub.cfg (espCfg) when the
+// root has none. Until a grub.cfg exists (the first refresh after init)
+// there is no id and no pin.
+func (m *Manager) pinGrubESP(version string, espCfg []byte) error {
+	if version == "" {
+		return m.writeGrubPin("")
+	}
+	name, cfg := "/boot/grub/grub.cfg", []byte(nil)
+	b, err := m.fs.ReadFile(name)
+	switch {
+	case err == nil:
+		cfg = b
+	case !errors.Is(err, fs.ErrNotExist):
+		return err
+	case espCfg == nil:
+		return nil
+	default:
+		name, cfg = "grub/grub.cfg on the ESP", espCfg
+	}
+	entry, err := grubDefaultFrom(name, cfg, version)
+	if err != nil {
+		return err
+	}
+	return m.writeGrubPin(entry)
 }
 
 // EntryName is the systemd-boot entry file of a kernel version.

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hostadm/hostadm/internal/runner"
@@ -98,6 +99,10 @@ type Env struct {
 	Jobs int
 
 	run runner.Runner
+	// pkgImages are the package layers made so far, by base image and
+	// package list.
+	pkgMu     sync.Mutex
+	pkgImages map[string]*Image
 }
 
 func (e *Env) cache() string {

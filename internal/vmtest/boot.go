@@ -337,6 +337,34 @@ func MarkerInitrd(tb testing.TB, marker string) string {
 	return out
 }
 
+// envGuestDisks passes the disk images of a package's guest run to its
+// tests on the host, comma-separated, in the order of testdata/vm.json.
+const envGuestDisks = "HOSTADM_VM_GUEST_DISKS"
+
+// GuestDisks returns the disk images that the package's guest left
+// behind, in the order of its testdata/vm.json, for a test on the host
+// that boots or inspects what the guest wrote (a disk a VM test made
+// bootable with tools only the guest has, booted with BootImage). make
+// vmtest runs a package's host tests after its guest has powered off and
+// removes the images afterwards. The test fails when the guest had fewer
+// than n disks, skips in the guest, and skips (fails under CI) on the host
+// outside the tier.
+func GuestDisks(tb testing.TB, n int) []string {
+	tb.Helper()
+	if testenv.InVM() {
+		tb.Skip("GuestDisks is for the host (make vmtest runs this test there)")
+	}
+	v := os.Getenv(envGuestDisks)
+	if v == "" {
+		testenv.Skip(tb, "needs the disks of the package's guest run: run it with scripts/vmtest")
+	}
+	disks := strings.Split(v, ",")
+	if len(disks) < n {
+		tb.Fatalf("test needs %d disks of the guest, it had %d: ask for them in testdata/vm.json", n, len(disks))
+	}
+	return disks
+}
+
 // envFor returns the Env of the module a test runs in.
 func envFor(tb testing.TB) *Env {
 	tb.Helper()

@@ -19,7 +19,7 @@
 // `go test -c -tags vmtest` and runs in the guest with CI=true (a test
 // that would skip fails) and HOSTADM_VM=1. Test output streams as go test
 // prints it; each package ends with an "ok" or "FAIL" line and a line of
-// stage times (build, initramfs, boot, guest-kernel, guest-udev,
+// stage times (build, packages, initramfs, boot, guest-kernel, guest-udev,
 // guest-modules, guest-devices, tests). The run ends with
 // "vmtest: N passed, M failed" and exits non-zero on a failure. For a
 // failed guest the path of its serial console log is printed
@@ -55,10 +55,12 @@
 //	  "nics": 2,
 //	  "ovmf": true,
 //	  "timeout": "5m",
+//	  "bench_timeout": "30m",
 //	  "memory": "3G",
 //	  "cpus": 2,
 //	  "modules": ["zfs"],
-//	  "tags": ["libzfs"]
+//	  "tags": ["libzfs"],
+//	  "packages": ["python3", "ifupdown2"]
 //	}
 //
 // The fields:
@@ -79,7 +81,9 @@
 //     mounted on /sys/firmware/efi/efivars and HOSTADM_VM_EFI=1. Secure
 //     Boot is off: OVMF would refuse the Debian kernel without shim.
 //   - timeout: the limit for the package's tests (-test.timeout; default
-//     5m); the guest gets a few more minutes to boot.
+//     5m); the guest gets a few more minutes to boot. bench_timeout
+//     replaces it for runs with -bench, whose anchors (Python tools, for
+//     one) can take many times longer under emulation.
 //   - memory (default 2G), cpus (default 1).
 //   - modules: kernel modules loaded before the tests start. Modules also
 //     load on demand as on any Debian host (creating a bond loads bonding,
@@ -88,6 +92,14 @@
 //   - tags: extra build tags. With "libzfs" the test binary is built with
 //     cgo against the guest's own libzfs 2.1 (libzfslinux-dev, unpacked,
 //     not installed).
+//   - packages: more Debian packages in this package's guest only, with
+//     what they depend on, for tools and test oracles that would make
+//     every guest bigger (python3 and ifupdown2 for an ifreload anchor,
+//     GRUB's EFI tools). Each is unpacked once per version into
+//     .cache/vm/packages/<name>, and the run appends a cached layer with
+//     their files and the shared libraries they need to the base image
+//     (see Env.PackageImage): a "packages" stage of a few seconds, and a
+//     few seconds more to boot per 20 MiB of layer under emulation.
 //
 // The guest is the Debian 12 kernel 6.1 with its modules, systemd-udevd
 // (as at boot on Debian, so /dev/disk/by-* links, LVM and ZFS udev rules
@@ -120,7 +132,14 @@
 // "pkg (host)"), where RequireVM tests skip; BootImage skips in the
 // guest. To run them alone:
 //
-//	go test -tags vmtest -run TestBoot -v ./boot
+//	go test -tags vmtest -run TestBoot -v ./internal/vmtest
+//
+// The host run follows the package's guest run, and GuestDisks gives its
+// tests the disk images the guest left behind (HOSTADM_VM_GUEST_DISKS):
+// a VM test can make a disk bootable with tools only the guest has (GRUB's
+// grub-install and update-grub on a mounted ESP), and a host test boot it
+// with BootImage. Such a test runs only under the tier (scripts/vmtest
+// ./boot).
 //
 // # How it works
 //

@@ -83,6 +83,8 @@ type Image struct {
 	Path string
 	// Files are the guest paths it holds.
 	Files map[string]bool
+
+	size int64
 }
 
 // manifest is the record of a cached base image: its files, and the host
@@ -146,12 +148,24 @@ func (e *Env) BaseImage(ctx context.Context, a *Assets) (*Image, error) {
 	for p := range s.added {
 		m.Files = append(m.Files, p)
 	}
-	sort.Strings(m.Files)
-	if err := writeCPIO(cpio, func(c *cpioWriter) error {
+	img, err := saveImage(cpio, man, "base-*", m, func(c *cpioWriter) error {
 		c.CharDev("dev/console", 0o600, 5, 1)
 		c.CharDev("dev/null", 0o666, 1, 3)
 		return c.Tree(stage, "")
-	}); err != nil {
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.logf("stage image: base initramfs %s (%d MiB, %d files) built in %.1fs", filepath.Base(cpio), img.size>>20, len(m.Files), time.Since(start).Seconds())
+	return img, nil
+}
+
+// saveImage writes an image's archive with write and its manifest, and
+// removes the older images of its kind (pattern, in the same directory)
+// once no run can still be using them.
+func saveImage(cpio, man, pattern string, m manifest, write func(*cpioWriter) error) (*Image, error) {
+	sort.Strings(m.Files)
+	if err := writeCPIO(cpio, write); err != nil {
 		return nil, err
 	}
 	b, err := json.Marshal(m)
@@ -161,21 +175,23 @@ func (e *Env) BaseImage(ctx context.Context, a *Assets) (*Image, error) {
 	if err := os.WriteFile(man, b, 0o644); err != nil {
 		return nil, err
 	}
-	// Older images go once no run can still be using them.
-	old, _ := filepath.Glob(filepath.Join(dir, "base-*"))
+	dir := filepath.Dir(cpio)
+	old, _ := filepath.Glob(filepath.Join(dir, pattern))
 	for _, f := range old {
 		if fi, err := os.Stat(f); err == nil && f != cpio && f != man && time.Since(fi.ModTime()) > 6*time.Hour {
 			_ = os.Remove(f)
 		}
 	}
-	fi, _ := os.Stat(cpio)
-	e.logf("stage image: base initramfs %s (%d MiB, %d files) built in %.1fs", filepath.Base(cpio), fi.Size()>>20, len(m.Files), time.Since(start).Seconds())
-	img, _ := loadImage(cpio, man)
+	img, ok := loadImage(cpio, man)
+	if !ok {
+		return nil, fmt.Errorf("%s: the image just written does not load", cpio)
+	}
 	return img, nil
 }
 
 func loadImage(cpio, man string) (*Image, bool) {
-	if _, err := os.Stat(cpio); err != nil {
+	fi, err := os.Stat(cpio)
+	if err != nil {
 		return nil, false
 	}
 	b, err := os.ReadFile(man)
@@ -192,7 +208,7 @@ func loadImage(cpio, man string) (*Image, bool) {
 			return nil, false
 		}
 	}
-	img := &Image{Path: cpio, Files: map[string]bool{}}
+	img := &Image{Path: cpio, Files: map[string]bool{}, size: fi.Size()}
 	for _, f := range m.Files {
 		img.Files[f] = true
 	}

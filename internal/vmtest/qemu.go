@@ -34,6 +34,8 @@ type machine struct {
 	accel string // "kvm" or "tcg"
 	disks []job.Disk
 	nics  []job.NIC
+	// diskFiles are the images of the spec's disks, in its order.
+	diskFiles []string
 }
 
 // deviceArgs creates the disk images in m.work and returns the QEMU
@@ -64,6 +66,7 @@ func (m *machine) deviceArgs(a *Assets) ([]string, error) {
 			return nil, err
 		}
 		serial := fmt.Sprintf("vmdisk%d", i)
+		m.diskFiles = append(m.diskFiles, file)
 		args = append(args, drive(id, file)...)
 		if d.Bus == job.SCSI {
 			if !scsi {

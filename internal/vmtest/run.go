@@ -129,6 +129,18 @@ type Runner struct {
 	initOnce sync.Once
 	initPath string
 	initErr  error
+
+	// guestDisks holds, by import path, the disk images of a guest run
+	// whose package also runs on the host, until RunHost has run.
+	mu         sync.Mutex
+	guestDisks map[string]guestDisks
+}
+
+// guestDisks are the disk images a guest left behind, in its scratch
+// directory.
+type guestDisks struct {
+	work  string
+	files []string
 }
 
 // guestInit builds the guest's init once per Runner.
@@ -157,10 +169,22 @@ func (r *Runner) guestInit(ctx context.Context) (string, error) {
 
 // Close removes the Runner's files.
 func (r *Runner) Close() error {
+	r.mu.Lock()
+	for _, g := range r.guestDisks {
+		r.removeWork(g.work)
+	}
+	r.guestDisks = nil
+	r.mu.Unlock()
 	if r.initPath != "" {
 		return os.Remove(r.initPath)
 	}
 	return nil
+}
+
+func (r *Runner) removeWork(work string) {
+	if !r.Opts.Keep {
+		_ = os.RemoveAll(work)
+	}
 }
 
 // Spec reads the package's testdata/vm.json; a package without one gets
@@ -200,9 +224,24 @@ func (r *Runner) run(ctx context.Context, p Package, out io.Writer, res *Result)
 	if err != nil {
 		return err
 	}
-	if !r.Opts.Keep {
-		defer os.RemoveAll(work)
-	}
+	// The disks of a package that also runs on the host wait for
+	// RunHost, which hands them to its tests.
+	var disks []string
+	defer func() {
+		if !p.Host || len(disks) == 0 {
+			r.removeWork(work)
+			return
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.guestDisks == nil {
+			r.guestDisks = map[string]guestDisks{}
+		}
+		if old, ok := r.guestDisks[p.ImportPath]; ok {
+			r.removeWork(old.work)
+		}
+		r.guestDisks[p.ImportPath] = guestDisks{work, disks}
+	}()
 
 	start := time.Now()
 	init, err := r.guestInit(ctx)
@@ -216,6 +255,15 @@ func (r *Runner) run(ctx context.Context, p Package, out io.Writer, res *Result)
 	}
 	stage("build", start)
 
+	var pkgs *Image
+	if len(spec.Packages) > 0 {
+		start = time.Now()
+		if pkgs, err = r.Env.PackageImage(ctx, r.Assets, r.Base, spec.Packages); err != nil {
+			return err
+		}
+		stage("packages", start)
+	}
+
 	start = time.Now()
 	m := &machine{spec: spec, work: work, accel: r.Env.Accel(ctx, r.Assets)}
 	initrd := filepath.Join(work, "initrd.cpio")
@@ -224,6 +272,7 @@ func (r *Runner) run(ctx context.Context, p Package, out io.Writer, res *Result)
 	if err != nil {
 		return err
 	}
+	disks = m.diskFiles
 	j := &job.Job{
 		KernelRelease: r.Assets.KernelRelease,
 		Modules:       spec.Modules,
@@ -236,10 +285,10 @@ func (r *Runner) run(ctx context.Context, p Package, out io.Writer, res *Result)
 			Dir:     path.Join("/hostadm/src", p.Rel),
 			Binary:  "/hostadm/bin/" + name + ".test",
 			Args:    r.testArgs(spec),
-			Timeout: job.Duration(spec.timeout() + 30*time.Second),
+			Timeout: job.Duration(r.timeout(spec) + 30*time.Second),
 		}},
 	}
-	if err := r.writeInitrd(initrd, init, bin, p, j, spec.Modules); err != nil {
+	if err := r.writeInitrd(initrd, init, bin, p, j, spec.Modules, pkgs); err != nil {
 		return err
 	}
 	stage("initramfs", start)
@@ -259,7 +308,7 @@ func (r *Runner) run(ctx context.Context, p Package, out io.Writer, res *Result)
 		boot = 7 * time.Minute
 	}
 	g := &guest{res: res, out: out}
-	err = g.boot(ctx, fns, res.Console, spec.timeout()+boot)
+	err = g.boot(ctx, fns, res.Console, r.timeout(spec)+boot)
 	return err
 }
 
@@ -272,7 +321,16 @@ func (r *Runner) RunHost(ctx context.Context, p Package, out io.Writer) *Result 
 		res.Err = err
 		return res
 	}
-	args := []string{"go", "test", "-count=1", "-tags", spec.buildTags(), "-timeout", (spec.timeout() + 5*time.Minute).String()}
+	var env []string
+	r.mu.Lock()
+	g, ok := r.guestDisks[p.ImportPath]
+	delete(r.guestDisks, p.ImportPath)
+	r.mu.Unlock()
+	if ok {
+		defer r.removeWork(g.work)
+		env = append(env, envGuestDisks+"="+strings.Join(g.files, ","))
+	}
+	args := []string{"go", "test", "-count=1", "-tags", spec.buildTags(), "-timeout", (r.timeout(spec) + 5*time.Minute).String()}
 	for _, a := range r.testArgs(spec) {
 		if strings.HasPrefix(a, "-test.timeout=") {
 			continue
@@ -289,6 +347,7 @@ func (r *Runner) RunHost(ctx context.Context, p Package, out io.Writer) *Result 
 	_, err = r.Env.runner().Run(ctx, runner.Cmd{
 		Args:   args,
 		Dir:    r.Env.ModuleRoot,
+		Env:    env,
 		OnLine: func(line string) { io.WriteString(w, line+"\n") },
 	})
 	res.Output = buf.Bytes()
@@ -311,8 +370,11 @@ func (r *Runner) RunHost(ctx context.Context, p Package, out io.Writer) *Result 
 	return res
 }
 
+// timeout is the limit of the package's tests in this run.
+func (r *Runner) timeout(spec *Spec) time.Duration { return spec.timeoutFor(r.Opts.Bench != "") }
+
 func (r *Runner) testArgs(spec *Spec) []string {
-	args := []string{"-test.timeout=" + spec.timeout().String()}
+	args := []string{"-test.timeout=" + r.timeout(spec).String()}
 	if r.Opts.Verbose {
 		args = append(args, "-test.v")
 	}
@@ -378,24 +440,35 @@ func (r *Runner) libzfsFlags(ctx context.Context) ([]string, error) {
 	return append(env, "CGO_CFLAGS=-I"+filepath.Join(dev, "usr/include/libzfs")+" -I"+filepath.Join(dev, "usr/include/libspl")), nil
 }
 
-// writeInitrd writes the base image followed by an archive with the
-// init, the job, the test binary (with libraries the base lacks), the
-// kernel modules the spec names that the base lacks, and the package's
-// test data.
-func (r *Runner) writeInitrd(initrd, init, bin string, p Package, j *job.Job, modules []string) error {
+// writeInitrd writes the base image, the layer of the spec's packages
+// (nil: none), and an archive with the init, the job, the test binary
+// (with libraries the base lacks), the kernel modules the spec names that
+// the base lacks, and the package's test data.
+func (r *Runner) writeInitrd(initrd, init, bin string, p Package, j *job.Job, modules []string, pkgs *Image) error {
 	f, err := os.Create(initrd)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	base, err := os.Open(r.Base.Path)
-	if err != nil {
-		return err
+	have := r.Base.Files
+	layers := []string{r.Base.Path}
+	if pkgs != nil {
+		layers = append(layers, pkgs.Path)
+		have = maps(have)
+		for k := range pkgs.Files {
+			have[k] = true
+		}
 	}
-	_, err = io.Copy(f, base)
-	base.Close()
-	if err != nil {
-		return err
+	for _, l := range layers {
+		in, err := os.Open(l)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(f, in)
+		in.Close()
+		if err != nil {
+			return err
+		}
 	}
 	jb, err := json.MarshalIndent(j, "", "\t")
 	if err != nil {
@@ -407,7 +480,7 @@ func (r *Runner) writeInitrd(initrd, init, bin string, p Package, j *job.Job, mo
 		return err
 	}
 	s := newStager(libs, r.Assets)
-	s.added = maps(r.Base.Files)
+	s.added = maps(have)
 	if err := s.elfDeps("/hostadm/bin/"+filepath.Base(bin), bin); err != nil {
 		return err
 	}

@@ -42,10 +42,12 @@ const (
 //	  "nics": 2,
 //	  "ovmf": true,
 //	  "timeout": "5m",
+//	  "bench_timeout": "30m",
 //	  "memory": "3G",
 //	  "cpus": 2,
 //	  "modules": ["zfs"],
-//	  "tags": ["libzfs"]
+//	  "tags": ["libzfs"],
+//	  "packages": ["python3", "ifupdown2"]
 //	}
 type Spec struct {
 	// Disks are blank, sparse disks, in the order HOSTADM_VM_DISKS lists
@@ -66,6 +68,10 @@ type Spec struct {
 	OVMF bool `json:"ovmf,omitempty"`
 	// Timeout bounds the package's tests; zero means DefaultTimeout.
 	Timeout job.Duration `json:"timeout,omitempty"`
+	// BenchTimeout bounds a run with benchmarks (-bench), whose anchors
+	// can be far slower under emulation than the tests; zero means
+	// Timeout.
+	BenchTimeout job.Duration `json:"bench_timeout,omitempty"`
 	// Memory is the guest's memory; zero means DefaultMemory.
 	Memory Size `json:"memory,omitempty"`
 	// CPUs is the number of virtual CPUs; zero means DefaultCPUs.
@@ -78,6 +84,11 @@ type Spec struct {
 	// example "libzfs" for the cgo backend, linked against the guest's
 	// libzfs).
 	Tags []string `json:"tags,omitempty"`
+	// Packages are more Debian packages for this package's guest, beside
+	// the base image's, with what they depend on (see Env.PackageImage):
+	// tools and test oracles that only some packages need, such as
+	// "python3" and "ifupdown2", which would make every guest bigger.
+	Packages []string `json:"packages,omitempty"`
 }
 
 // DiskSpec is one blank disk.
@@ -154,8 +165,9 @@ func (s *Size) UnmarshalJSON(b []byte) error {
 func (s Size) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
 var (
-	moduleRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
+	moduleRE  = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	tagRE     = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
+	packageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`) // Debian policy 5.6.1
 )
 
 // ParseSpec parses a testdata/vm.json file; name is used in errors, which
@@ -209,6 +221,11 @@ func (s *Spec) validate() error {
 			return fmt.Errorf("tags: %q is not an extra build tag", t)
 		}
 	}
+	for _, p := range s.Packages {
+		if !packageRE.MatchString(p) {
+			return fmt.Errorf("packages: %q is not a Debian package name", p)
+		}
+	}
 	return nil
 }
 
@@ -218,6 +235,15 @@ func (s *Spec) timeout() time.Duration {
 		return DefaultTimeout
 	}
 	return time.Duration(s.Timeout)
+}
+
+// timeoutFor returns the limit of a run with benchmarks (bench) or
+// without.
+func (s *Spec) timeoutFor(bench bool) time.Duration {
+	if bench && s.BenchTimeout != 0 {
+		return time.Duration(s.BenchTimeout)
+	}
+	return s.timeout()
 }
 
 func (s *Spec) memory() Size {

@@ -19,9 +19,10 @@ func TestParseSpec(t *testing.T) {
 		{"contract example", `{"disks": [{"size": "1G"}, {"size": "1G"}], "sata": true, "nvme": true,
 			"nics": 2, "ovmf": true, "timeout": "5m"}`,
 			&Spec{Disks: []DiskSpec{{Size: 1 << 30}, {Size: 1 << 30}}, SATA: true, NVMe: true, NICs: 2, OVMF: true, Timeout: job.Duration(5 * time.Minute)}},
-		{"every field", `{"disks": [{"size": 67108864, "bus": "scsi"}, {}], "memory": "3G", "cpus": 2,
-			"modules": ["zfs", "dm-raid"], "tags": ["libzfs"]}`,
-			&Spec{Disks: []DiskSpec{{Size: 64 << 20, Bus: "scsi"}, {}}, Memory: 3 << 30, CPUs: 2, Modules: []string{"zfs", "dm-raid"}, Tags: []string{"libzfs"}}},
+		{"every field", `{"disks": [{"size": 67108864, "bus": "scsi"}, {}], "memory": "3G", "cpus": 2, "bench_timeout": "45m",
+			"modules": ["zfs", "dm-raid"], "tags": ["libzfs"], "packages": ["python3", "grub-efi-amd64-bin", "libstdc++6"]}`,
+			&Spec{Disks: []DiskSpec{{Size: 64 << 20, Bus: "scsi"}, {}}, Memory: 3 << 30, CPUs: 2, BenchTimeout: job.Duration(45 * time.Minute), Modules: []string{"zfs", "dm-raid"}, Tags: []string{"libzfs"},
+				Packages: []string{"python3", "grub-efi-amd64-bin", "libstdc++6"}}},
 		{"fractional size", `{"disks": [{"size": "1.5G"}]}`, &Spec{Disks: []DiskSpec{{Size: 3 << 29}}}},
 	}
 	for _, tt := range tests {
@@ -51,6 +52,8 @@ func TestParseSpecErrors(t *testing.T) {
 		{"timeout", `{"timeout": "soon"}`, `p/testdata/vm.json: bad VM spec: time: invalid duration "soon"`},
 		{"module", `{"modules": ["../zfs"]}`, `p/testdata/vm.json: bad VM spec: modules: "../zfs" is not a module name`},
 		{"tag", `{"tags": ["vmtest"]}`, `p/testdata/vm.json: bad VM spec: tags: "vmtest" is not an extra build tag`},
+		{"package", `{"packages": ["python3", "../etc"]}`, `p/testdata/vm.json: bad VM spec: packages: "../etc" is not a Debian package name`},
+		{"package option", `{"packages": ["-oDebug=1"]}`, `p/testdata/vm.json: bad VM spec: packages: "-oDebug=1" is not a Debian package name`},
 		{"trailing", "{}\n{}", `p/testdata/vm.json:2:1: bad VM spec: data after the JSON object`},
 		{"truncated", `{"nics": 2`, `p/testdata/vm.json:1:11: bad VM spec: unexpected end of JSON`},
 	}
@@ -94,6 +97,13 @@ func TestSpecDefaults(t *testing.T) {
 	if s.timeout() != DefaultTimeout || s.memory() != DefaultMemory || s.cpus() != DefaultCPUs {
 		t.Errorf("defaults: %v %v %v", s.timeout(), s.memory(), s.cpus())
 	}
+	if s.timeoutFor(true) != DefaultTimeout {
+		t.Errorf("bench timeout without bench_timeout: %v", s.timeoutFor(true))
+	}
+	s.Timeout, s.BenchTimeout = job.Duration(10*time.Minute), job.Duration(time.Hour)
+	if s.timeoutFor(false) != 10*time.Minute || s.timeoutFor(true) != time.Hour {
+		t.Errorf("timeoutFor: %v %v", s.timeoutFor(false), s.timeoutFor(true))
+	}
 	s.Tags = []string{"z", "libzfs"}
 	if got := s.buildTags(); got != "vmtest,libzfs,z" {
 		t.Errorf("buildTags() = %q", got)
@@ -103,6 +113,7 @@ func TestSpecDefaults(t *testing.T) {
 func FuzzParseSpec(f *testing.F) {
 	f.Add([]byte(`{"disks": [{"size": "1G"}], "sata": true, "nvme": true, "nics": 2, "ovmf": true, "timeout": "5m"}`))
 	f.Add([]byte(`{"memory": "3G", "cpus": 2, "modules": ["zfs"], "tags": ["libzfs"]}`))
+	f.Add([]byte(`{"bench_timeout": "45m", "packages": ["python3", "ifupdown2"]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := ParseSpec("vm.json", b)
 		if err != nil {

@@ -112,6 +112,15 @@ func run() int {
 		return 1
 	}
 	logf("stage image: base initramfs ready in %.1fs", time.Since(start).Seconds())
+	// The layers of the packages' extra Debian packages, before the
+	// guests start (runs build them too, but would wait for each other).
+	for _, p := range pkgs {
+		spec, _ := p.Spec()
+		if _, err := env.PackageImage(ctx, assets, base, spec.Packages); err != nil {
+			logf("%s: the layer of its packages: %v", p.Rel, err)
+			return 1
+		}
+	}
 	if *prepare {
 		return 0
 	}
