@@ -185,6 +185,14 @@ func TestLoaderConf(t *testing.T) {
 	if v, _ := c.Get("console-mode"); v != "max" {
 		t.Errorf("console-mode = %q", v)
 	}
+
+	// CRLF lines keep their ending; a key without a value gets one.
+	c = ParseLoaderConf([]byte("timeout 3\r\ndefault\r\n"))
+	c.Set("timeout", "5")
+	c.Set("default", "proxmox-*")
+	if got, want := string(c.Format()), "timeout 5\r\ndefault proxmox-*\r\n"; got != want {
+		t.Errorf("CRLF file after Set = %q, want %q", got, want)
+	}
 }
 
 func FuzzCmdline(f *testing.F) {

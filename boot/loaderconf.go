@@ -17,7 +17,9 @@ type loaderLine struct {
 	nl    bool
 	key   string
 	value string // trimmed
+	ke    int    // offset of the end of the key in text
 	vs    int    // offset of the value in text
+	end   int    // offset of the end of the value (trailing blanks and \r follow)
 }
 
 // ParseLoaderConf parses a loader.conf or boot entry file.
@@ -34,17 +36,17 @@ func ParseLoaderConf(b []byte) *LoaderConf {
 		}
 		t := strings.TrimRight(l.text, " \t\r")
 		lead := len(t) - len(strings.TrimLeft(t, " \t"))
+		l.end = len(t)
 		t = t[lead:]
 		if t != "" && t[0] != '#' {
 			k := strings.IndexAny(t, " \t")
 			if k < 0 {
-				l.key, l.vs = t, len(l.text)
+				l.key, l.ke, l.vs = t, l.end, l.end
 			} else {
-				l.key = t[:k]
-				rest := t[k:]
-				v := strings.TrimLeft(rest, " \t")
+				l.key, l.ke = t[:k], lead+k
+				v := strings.TrimLeft(t[k:], " \t")
 				l.value = v
-				l.vs = lead + k + len(rest) - len(v)
+				l.vs = l.end - len(v)
 			}
 		}
 		c.lines = append(c.lines, l)
@@ -98,10 +100,13 @@ func (c *LoaderConf) Set(key, value string) bool {
 		}
 		found = true
 		if l.value != value {
-			l.text = l.text[:l.vs] + value
-			if l.vs == len(key) || l.vs <= strings.Index(l.text, key)+len(key) {
-				l.text = l.text[:strings.Index(l.text, key)+len(key)] + " " + value
+			sep := l.text[l.ke:l.vs]
+			if sep == "" {
+				sep = " "
 			}
+			l.text = l.text[:l.ke] + sep + value + l.text[l.end:]
+			l.vs = l.ke + len(sep)
+			l.end = l.vs + len(value)
 			l.value = value
 			changed = true
 		}
@@ -110,7 +115,7 @@ func (c *LoaderConf) Set(key, value string) bool {
 		if n := len(c.lines); n > 0 && !c.lines[n-1].nl {
 			c.lines[n-1].nl = true
 		}
-		c.lines = append(c.lines, loaderLine{text: key + " " + value, nl: true, key: key, value: value, vs: len(key) + 1})
+		c.lines = append(c.lines, loaderLine{text: key + " " + value, nl: true, key: key, value: value, ke: len(key), vs: len(key) + 1, end: len(key) + 1 + len(value)})
 		changed = true
 	}
 	return changed
