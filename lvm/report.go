@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ErrReport is matched by every error in decoding a report: bad JSON, a
@@ -163,7 +164,7 @@ func (r *row) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// scanRow reads {"key":"value", ...} with no escapes, keeping the wanted
+// scanRow reads {"key":"value", ...} with no escapes and valid UTF-8, keeping the wanted
 // columns; ok is false for anything else. The input is valid JSON (the
 // decoder checked it), so only the shape needs checking here.
 func scanRow(b []byte) (row, bool) {
@@ -177,14 +178,20 @@ func scanRow(b []byte) (row, bool) {
 		if i >= len(b) || b[i] != '"' {
 			return nil, false
 		}
-		start := i + 1
+		start, ascii := i+1, true
 		for j := start; j < len(b); j++ {
-			switch b[j] {
-			case '\\':
+			switch c := b[j]; {
+			case c == '\\':
 				return nil, false
-			case '"':
+			case c == '"':
+				// encoding/json replaces invalid UTF-8; leave that to it.
+				if !ascii && !utf8.Valid(b[start:j]) {
+					return nil, false
+				}
 				i = j + 1
 				return b[start:j], true
+			case c >= utf8.RuneSelf:
+				ascii = false
 			}
 		}
 		return nil, false
