@@ -2,7 +2,9 @@ package boot
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hostadm/hostadm/boot/disk"
@@ -46,4 +48,53 @@ func (m *Manager) ensureBootEntry(ctx context.Context, d disk.BlockDevice, desc,
 		return "", err
 	}
 	return efivar.NewBootEntry(num, o).String(), nil
+}
+
+// loaderVendorGUID is the vendor GUID of systemd-boot's variables.
+const loaderVendorGUID = "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
+
+// seedSize is the size of systemd-boot's random seed and system token.
+const seedSize = 32
+
+// ensureSystemToken creates systemd-boot's LoaderSystemToken variable
+// when the firmware has none, as bootctl install does: with it,
+// systemd-boot credits the random seed on the ESP to the kernel's
+// entropy pool (its default random-seed-mode, with-system-token). A
+// virtual machine gets none, as with bootctl, because its image and
+// variable store are often cloned. It reports whether it wrote one.
+func (m *Manager) ensureSystemToken() (bool, error) {
+	if m.virtualized() {
+		return false, nil
+	}
+	s, err := m.efiStore()
+	if err != nil {
+		return false, err
+	}
+	defer s.Close()
+	if s.Exists("LoaderSystemToken", loaderVendorGUID) {
+		return false, nil
+	}
+	token := make([]byte, seedSize)
+	if _, err := rand.Read(token); err != nil {
+		return false, err
+	}
+	if err := s.Set("LoaderSystemToken", loaderVendorGUID, efivar.DefaultAttributes, token); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// virtualized reports whether the system runs under a hypervisor (the
+// CPU's hypervisor flag in /proc/cpuinfo).
+func (m *Manager) virtualized() bool {
+	b, err := m.sys.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(b)) {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "flags" {
+			return slices.Contains(strings.Fields(v), "hypervisor")
+		}
+	}
+	return false
 }

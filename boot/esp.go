@@ -2,6 +2,7 @@ package boot
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -202,6 +203,9 @@ type InitResult struct {
 	UUID      string   `json:"uuid"`
 	Mode      InitMode `json:"mode"`
 	BootEntry string   `json:"boot_entry,omitempty"` // the EFI boot entry created, efibootmgr style
+	// SystemToken is true when Init created systemd-boot's
+	// LoaderSystemToken variable (bare metal without one).
+	SystemToken bool `json:"system_token,omitempty"`
 	// Warnings are steps skipped gracefully, as bootctl --graceful does
 	// (no writable EFI variables).
 	Warnings []string       `json:"warnings,omitempty"`
@@ -213,8 +217,10 @@ type InitResult struct {
 // (`proxmox-boot-tool init PART [grub]`). In systemd-boot mode it installs
 // systemd-boot from /usr/lib/systemd/boot/efi (as `bootctl install`
 // would), writes loader/loader.conf ("timeout 3", "default proxmox-*") and
-// creates a "Linux Boot Manager" EFI boot entry when the system runs on
-// UEFI; in GRUB mode it runs grub-install for the ESP.
+// a random seed, and, when the system runs on UEFI, creates a "Linux Boot
+// Manager" EFI boot entry and, on bare metal without one, the
+// LoaderSystemToken variable that lets systemd-boot use the seed; in GRUB
+// mode it runs grub-install for the ESP.
 func (m *Manager) Init(ctx context.Context, part string, mode InitMode) (*InitResult, error) {
 	d, err := m.partitionInfo(part)
 	if err != nil {
@@ -265,6 +271,13 @@ func (m *Manager) Init(ctx context.Context, part string, mode InitMode) (*InitRe
 				return nil, fmt.Errorf("create the EFI boot entry: %w", err)
 			}
 			res.BootEntry = e
+			switch tok, err := m.ensureSystemToken(); {
+			case errors.Is(err, efivar.ErrNoEFI):
+			case err != nil:
+				res.Warnings = append(res.Warnings, "LoaderSystemToken not written: "+err.Error())
+			default:
+				res.SystemToken = tok
+			}
 		}
 	case InitGRUB:
 		if err := m.grubInstall(ctx, d); err != nil {
@@ -305,8 +318,20 @@ func (m *Manager) installSystemdBoot(g *fat.FS) error {
 			return err
 		}
 	}
-	return writeAtomic(g, "/"+loaderConfPath, []byte("timeout 3\ndefault proxmox-*\n"))
+	if err := writeAtomic(g, "/"+loaderConfPath, []byte("timeout 3\ndefault proxmox-*\n")); err != nil {
+		return err
+	}
+	// A fresh seed for the kernel's entropy pool; systemd-boot replaces
+	// it at every boot.
+	seed := make([]byte, seedSize)
+	if _, err := rand.Read(seed); err != nil {
+		return err
+	}
+	return writeAtomic(g, randomSeedPath, seed)
 }
+
+// randomSeedPath is systemd-boot's random seed on the ESP.
+const randomSeedPath = "/loader/random-seed"
 
 // writeAtomic replaces a file on a FAT file system by writing a temporary
 // name and renaming it over the old one, unless it already has the

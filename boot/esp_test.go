@@ -118,7 +118,7 @@ func TestFormatInitRefresh(t *testing.T) {
 	}
 	fsckClean(t, fd, "sda")
 
-	for _, p := range []string{"/dev/sda2", "/dev/sdb2"} {
+	for i, p := range []string{"/dev/sda2", "/dev/sdb2"} {
 		res, err := m.Init(ctx, p, InitAuto)
 		if err != nil {
 			t.Fatal(err)
@@ -126,6 +126,14 @@ func TestFormatInitRefresh(t *testing.T) {
 		if res.Mode != InitSystemdBoot || !strings.HasPrefix(res.BootEntry, "Boot000") {
 			t.Errorf("init %s: %+v", p, res)
 		}
+		// The first init creates the system token, the second finds it.
+		if res.SystemToken != (i == 0) {
+			t.Errorf("init %s: SystemToken = %v", p, res.SystemToken)
+		}
+	}
+	seedA, seedB := espFiles(t, fd, "sda")[randomSeedPath], espFiles(t, fd, "sdb")[randomSeedPath]
+	if len(seedA) != 32 || len(seedB) != 32 || seedA == seedB {
+		t.Errorf("random seeds: %q, %q; want two different 32-byte seeds", seedA, seedB)
 	}
 	if got := readTree(t, root, ESPListFile); got != "A1B2-C3D4\nA1B2-D5E6\n" {
 		t.Errorf("ESP list = %q", got)
@@ -167,6 +175,9 @@ func TestFormatInitRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if attrs, tok, err := s.Get("LoaderSystemToken", loaderVendorGUID); err != nil || len(tok) != 32 || attrs != efivar.DefaultAttributes {
+		t.Errorf("LoaderSystemToken: %v, %d bytes, attributes %#x", err, len(tok), attrs)
+	}
 	entries, err := s.BootEntries()
 	if err != nil || len(entries) != 2 || entries[0].File != `\EFI\systemd\systemd-bootx64.efi` || !strings.HasPrefix(entries[0].Path, "HD(2,GPT,") || !strings.HasSuffix(entries[0].Path, ",0x800,0x100000)/File(\\EFI\\systemd\\systemd-bootx64.efi)") {
 		t.Errorf("boot entries: %v %+v", err, entries)
@@ -396,4 +407,35 @@ func TestRefreshGRUBMode(t *testing.T) {
 		t.Errorf("pin snippet = %q", got)
 	}
 	fsckClean(t, fd, "sda")
+}
+
+// TestInitVirtualMachine leaves the system token alone under a hypervisor,
+// as bootctl does, but still writes the random seed.
+func TestInitVirtualMachine(t *testing.T) {
+	ctx := context.Background()
+	root := newRoot(t, "6.8.12-4-pve")
+	writeTree(t, root, map[string]string{"proc/cpuinfo": "processor\t: 0\nflags\t\t: fpu vme sse2 hypervisor lahf_lm\n\n"})
+	fd := newFakeDevices(t, "sda")
+	m, _ := newTestManager(t, root, fd, nil)
+	if _, err := m.Format(ctx, "/dev/sda2", nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Init(ctx, "/dev/sda2", InitSystemdBoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.SystemToken || len(res.Warnings) != 0 {
+		t.Errorf("init: %+v", res)
+	}
+	s, err := efivar.New(&efivar.Config{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Exists("LoaderSystemToken", loaderVendorGUID) {
+		t.Error("LoaderSystemToken written in a virtual machine")
+	}
+	if seed := espFiles(t, fd, "sda")[randomSeedPath]; len(seed) != 32 {
+		t.Errorf("random seed: %d bytes", len(seed))
+	}
 }
