@@ -239,10 +239,20 @@ func (c *Client) SetReadOnly(path string, readOnly bool) error {
 	return wrap("set flags", path, ioctlSubvolSetflags(fd, nf))
 }
 
-// Subvolumes lists every subvolume of the file system that holds path
-// (not the top level), by ID, like `btrfs subvolume list`. It searches the
-// root tree (BTRFS_IOC_TREE_SEARCH_V2) and resolves paths with
-// BTRFS_IOC_INO_LOOKUP, so it needs root (os.ErrPermission otherwise).
+// Subvolumes lists the subvolumes of the file system that holds path
+// (not the top level), by ID, like `btrfs subvolume list`.
+//
+// With CAP_SYS_ADMIN it lists every subvolume: it searches the root tree
+// (BTRFS_IOC_TREE_SEARCH_V2) and resolves paths with BTRFS_IOC_INO_LOOKUP.
+// Without it (EPERM), on Linux 4.18 and later, it lists what the caller
+// can reach, as libbtrfsutil does: the subvolume that holds path (a
+// directory) unless that is the top level, and the subvolumes below it
+// whose directories the caller may search and open, walked down with
+// BTRFS_IOC_GET_SUBVOL_ROOTREF, BTRFS_IOC_INO_LOOKUP_USER and
+// BTRFS_IOC_GET_SUBVOL_INFO. Every field is filled either way; paths
+// stay relative to the top level, taken from /proc/self/mountinfo when
+// path is on a mount of another subvolume. On older kernels the error
+// wraps os.ErrPermission.
 func (c *Client) Subvolumes(path string) ([]Subvolume, error) {
 	fd, err := c.openPath(path)
 	if err != nil {
@@ -250,6 +260,12 @@ func (c *Client) Subvolumes(path string) ([]Subvolume, error) {
 	}
 	defer unix.Close(fd)
 	subs, err := listSubvolumes(fd)
+	if errors.Is(err, unix.EPERM) {
+		usubs, uerr := listReachableSubvolumes(fd)
+		if !errors.Is(uerr, unix.ENOTTY) { // ENOTTY: before Linux 4.18
+			subs, err = usubs, uerr
+		}
+	}
 	return subs, wrap("list subvolumes", path, err)
 }
 

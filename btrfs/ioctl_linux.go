@@ -3,6 +3,7 @@ package btrfs
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"unsafe"
@@ -18,6 +19,8 @@ const (
 	ioctlMagic = 0x94
 
 	subvolNameMax    = 4039 // BTRFS_SUBVOL_NAME_MAX
+	volNameMax       = 255  // BTRFS_VOL_NAME_MAX
+	rootrefBufferNum = 255  // BTRFS_MAX_ROOTREF_BUFFER_NUM
 	inoLookupPathMax = 4080 // BTRFS_INO_LOOKUP_PATH_MAX
 	devicePathMax    = 1024 // BTRFS_DEVICE_PATH_NAME_MAX
 	labelSize        = 256  // BTRFS_LABEL_SIZE, FSLABEL_MAX
@@ -87,6 +90,55 @@ type inoLookupArgs struct {
 	Name     [inoLookupPathMax]byte
 }
 
+// inoLookupUserArgs is btrfs_ioctl_ino_lookup_user_args.
+type inoLookupUserArgs struct {
+	Dirid  uint64
+	Treeid uint64
+	Name   [volNameMax + 1]byte
+	Path   [inoLookupPathMax - volNameMax - 1]byte // BTRFS_INO_LOOKUP_USER_PATH_MAX
+}
+
+type ioctlTimespec struct {
+	Sec  uint64
+	Nsec uint32
+	_    uint32
+}
+
+// getSubvolInfoArgs is btrfs_ioctl_get_subvol_info_args.
+type getSubvolInfoArgs struct {
+	Treeid       uint64
+	Name         [volNameMax + 1]byte
+	ParentID     uint64 // 0 for the top level
+	Dirid        uint64
+	Generation   uint64
+	Flags        uint64 // the root item's flags
+	UUID         [16]byte
+	ParentUUID   [16]byte
+	ReceivedUUID [16]byte
+	Ctransid     uint64
+	Otransid     uint64
+	Stransid     uint64
+	Rtransid     uint64
+	Ctime        ioctlTimespec
+	Otime        ioctlTimespec
+	Stime        ioctlTimespec
+	Rtime        ioctlTimespec
+	Reserved     [8]uint64
+}
+
+type rootrefEntry struct {
+	Treeid uint64
+	Dirid  uint64
+}
+
+// getSubvolRootrefArgs is btrfs_ioctl_get_subvol_rootref_args.
+type getSubvolRootrefArgs struct {
+	MinTreeid uint64
+	Rootref   [rootrefBufferNum]rootrefEntry
+	NumItems  uint8
+	_         [7]uint8
+}
+
 type searchKey struct {
 	TreeID      uint64
 	MinObjectid uint64
@@ -129,6 +181,9 @@ const (
 	sizeofDevInfoArgs     = unsafe.Sizeof(devInfoArgs{})
 	sizeofInoLookupArgs   = unsafe.Sizeof(inoLookupArgs{})
 	sizeofSearchKey       = unsafe.Sizeof(searchKey{})
+	sizeofInoLookupUser   = unsafe.Sizeof(inoLookupUserArgs{})
+	sizeofGetSubvolInfo   = unsafe.Sizeof(getSubvolInfoArgs{})
+	sizeofGetSubvolRoots  = unsafe.Sizeof(getSubvolRootrefArgs{})
 	sizeofSearchHeader    = unsafe.Sizeof(searchHeader{})
 	sizeofSearchArgsV2Hdr = unsafe.Sizeof(searchKey{}) + 8
 	sizeofSpaceInfo       = unsafe.Sizeof(spaceInfo{})
@@ -148,6 +203,9 @@ var (
 	iocFsInfo         = ioc(iocRead, 31, sizeofFsInfoArgs)
 	iocDevInfo        = ioc(iocRead|iocWrite, 30, sizeofDevInfoArgs)
 	iocGetFslabel     = ioc(iocRead, 49, labelSize)
+	iocGetSubvolInfo  = ioc(iocRead, 60, sizeofGetSubvolInfo)
+	iocGetSubvolRoots = ioc(iocRead|iocWrite, 61, sizeofGetSubvolRoots)
+	iocInoLookupUser  = ioc(iocRead|iocWrite, 62, sizeofInoLookupUser)
 )
 
 func ioctlPtr(fd int, req uint, arg unsafe.Pointer, name string) error {
@@ -310,4 +368,42 @@ func ioctlGetFslabel(fd int) (string, error) {
 		return "", err
 	}
 	return cString(b[:]), nil
+}
+
+// ioctlGetSubvolInfo fills a with the facts of the subvolume that holds
+// fd (BTRFS_IOC_GET_SUBVOL_INFO, any user, Linux 4.18).
+func ioctlGetSubvolInfo(fd int, a *getSubvolInfoArgs) error {
+	*a = getSubvolInfoArgs{}
+	return ioctlPtr(fd, iocGetSubvolInfo, unsafe.Pointer(a), "BTRFS_IOC_GET_SUBVOL_INFO")
+}
+
+// ioctlGetSubvolRootrefs returns the (tree, directory) pairs of the
+// subvolumes directly inside the one that holds fd, by tree id, in
+// batches of up to 255 (BTRFS_IOC_GET_SUBVOL_ROOTREF, any user).
+func ioctlGetSubvolRootrefs(fd int, a *getSubvolRootrefArgs, refs []rootrefEntry) ([]rootrefEntry, error) {
+	*a = getSubvolRootrefArgs{}
+	for {
+		err := ioctlPtr(fd, iocGetSubvolRoots, unsafe.Pointer(a), "BTRFS_IOC_GET_SUBVOL_ROOTREF")
+		// EOVERFLOW: the buffer is full and MinTreeid points past it.
+		if err != nil && !errors.Is(err, unix.EOVERFLOW) {
+			return refs, err
+		}
+		refs = append(refs, a.Rootref[:min(int(a.NumItems), rootrefBufferNum)]...)
+		if err == nil || a.NumItems == 0 {
+			return refs, nil
+		}
+	}
+}
+
+// ioctlInoLookupUser returns the path, relative to fd's directory, of
+// subvolume tree, which sits in directory dirid of fd's subvolume; it
+// fails with EACCES when the caller may not search a directory on the
+// way, or dirid is not below fd (BTRFS_IOC_INO_LOOKUP_USER, any user).
+func ioctlInoLookupUser(fd int, a *inoLookupUserArgs, dirid, tree uint64) (string, error) {
+	*a = inoLookupUserArgs{Dirid: dirid, Treeid: tree}
+	if err := ioctlPtr(fd, iocInoLookupUser, unsafe.Pointer(a), "BTRFS_IOC_INO_LOOKUP_USER"); err != nil {
+		return "", err
+	}
+	// The directory path ends with a slash (or is empty).
+	return cString(a.Path[:]) + cString(a.Name[:]), nil
 }

@@ -31,6 +31,11 @@ func TestStructSizes(t *testing.T) {
 		{"vol_args_v2 name offset", unsafe.Offsetof(volArgsV2{}.Name), 56},
 		{"fs_info generation offset", unsafe.Offsetof(fsInfoArgs{}.Generation), 56},
 		{"dev_info path offset", unsafe.Offsetof(devInfoArgs{}.Path), 3072},
+		{"btrfs_ioctl_ino_lookup_user_args", sizeofInoLookupUser, 4096},
+		{"btrfs_ioctl_get_subvol_info_args", sizeofGetSubvolInfo, 504},
+		{"btrfs_ioctl_get_subvol_rootref_args", sizeofGetSubvolRoots, 4096},
+		{"get_subvol_info otime offset", unsafe.Offsetof(getSubvolInfoArgs{}.Otime), 392},
+		{"get_subvol_rootref num_items offset", unsafe.Offsetof(getSubvolRootrefArgs{}.NumItems), 4088},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("sizeof %s = %d, want %d", tt.name, tt.got, tt.want)
@@ -93,6 +98,23 @@ int main(void) {
 	P("BTRFS_IOC_FS_INFO", BTRFS_IOC_FS_INFO);
 	P("BTRFS_IOC_DEV_INFO", BTRFS_IOC_DEV_INFO);
 	P("BTRFS_IOC_GET_FSLABEL", BTRFS_IOC_GET_FSLABEL);
+	P("BTRFS_IOC_GET_SUBVOL_INFO", BTRFS_IOC_GET_SUBVOL_INFO);
+	P("BTRFS_IOC_GET_SUBVOL_ROOTREF", BTRFS_IOC_GET_SUBVOL_ROOTREF);
+	P("BTRFS_IOC_INO_LOOKUP_USER", BTRFS_IOC_INO_LOOKUP_USER);
+	P("ino_lookup_user", sizeof(struct btrfs_ioctl_ino_lookup_user_args));
+	P("ino_lookup_user.name", offsetof(struct btrfs_ioctl_ino_lookup_user_args, name));
+	P("ino_lookup_user.path", offsetof(struct btrfs_ioctl_ino_lookup_user_args, path));
+	P("get_subvol_info", sizeof(struct btrfs_ioctl_get_subvol_info_args));
+	P("get_subvol_info.parent_id", offsetof(struct btrfs_ioctl_get_subvol_info_args, parent_id));
+	P("get_subvol_info.flags", offsetof(struct btrfs_ioctl_get_subvol_info_args, flags));
+	P("get_subvol_info.uuid", offsetof(struct btrfs_ioctl_get_subvol_info_args, uuid));
+	P("get_subvol_info.received_uuid", offsetof(struct btrfs_ioctl_get_subvol_info_args, received_uuid));
+	P("get_subvol_info.otransid", offsetof(struct btrfs_ioctl_get_subvol_info_args, otransid));
+	P("get_subvol_info.otime", offsetof(struct btrfs_ioctl_get_subvol_info_args, otime));
+	P("get_subvol_info.reserved", offsetof(struct btrfs_ioctl_get_subvol_info_args, reserved));
+	P("get_subvol_rootref", sizeof(struct btrfs_ioctl_get_subvol_rootref_args));
+	P("get_subvol_rootref.num_items", offsetof(struct btrfs_ioctl_get_subvol_rootref_args, num_items));
+	P("BTRFS_MAX_ROOTREF_BUFFER_NUM", BTRFS_MAX_ROOTREF_BUFFER_NUM);
 	return 0;
 }
 `
@@ -124,7 +146,22 @@ int main(void) {
 		"BTRFS_IOC_SUBVOL_SETFLAGS": uint64(iocSubvolSetflags), "BTRFS_IOC_TREE_SEARCH_V2": uint64(iocTreeSearchV2),
 		"BTRFS_IOC_INO_LOOKUP": uint64(iocInoLookup), "BTRFS_IOC_DEFAULT_SUBVOL": uint64(iocDefaultSubvol),
 		"BTRFS_IOC_SPACE_INFO": uint64(iocSpaceInfo), "BTRFS_IOC_FS_INFO": uint64(iocFsInfo), "BTRFS_IOC_DEV_INFO": uint64(iocDevInfo),
-		"BTRFS_IOC_GET_FSLABEL": uint64(iocGetFslabel),
+		"BTRFS_IOC_GET_FSLABEL":     uint64(iocGetFslabel),
+		"BTRFS_IOC_GET_SUBVOL_INFO": uint64(iocGetSubvolInfo), "BTRFS_IOC_GET_SUBVOL_ROOTREF": uint64(iocGetSubvolRoots),
+		"BTRFS_IOC_INO_LOOKUP_USER": uint64(iocInoLookupUser),
+		"ino_lookup_user":           uint64(sizeofInoLookupUser), "ino_lookup_user.name": uint64(unsafe.Offsetof(inoLookupUserArgs{}.Name)),
+		"ino_lookup_user.path":          uint64(unsafe.Offsetof(inoLookupUserArgs{}.Path)),
+		"get_subvol_info":               uint64(sizeofGetSubvolInfo),
+		"get_subvol_info.parent_id":     uint64(unsafe.Offsetof(getSubvolInfoArgs{}.ParentID)),
+		"get_subvol_info.flags":         uint64(unsafe.Offsetof(getSubvolInfoArgs{}.Flags)),
+		"get_subvol_info.uuid":          uint64(unsafe.Offsetof(getSubvolInfoArgs{}.UUID)),
+		"get_subvol_info.received_uuid": uint64(unsafe.Offsetof(getSubvolInfoArgs{}.ReceivedUUID)),
+		"get_subvol_info.otransid":      uint64(unsafe.Offsetof(getSubvolInfoArgs{}.Otransid)),
+		"get_subvol_info.otime":         uint64(unsafe.Offsetof(getSubvolInfoArgs{}.Otime)),
+		"get_subvol_info.reserved":      uint64(unsafe.Offsetof(getSubvolInfoArgs{}.Reserved)),
+		"get_subvol_rootref":            uint64(sizeofGetSubvolRoots),
+		"get_subvol_rootref.num_items":  uint64(unsafe.Offsetof(getSubvolRootrefArgs{}.NumItems)),
+		"BTRFS_MAX_ROOTREF_BUFFER_NUM":  rootrefBufferNum,
 	}
 	seen := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
