@@ -22,9 +22,28 @@
 //   - [Client.Compression] and [Client.SetCompression], the per-file and
 //     per-subvolume compression property.
 //
-// Listing subvolumes, reading the default subvolume and raid5/6 usage
+// Reading the default subvolume, [Client.Subvolume] and raid5/6 usage
 // search kernel trees, which needs root (errors wrap os.ErrPermission
 // otherwise); Info and Usage of other profiles work for any user.
+// [Client.Subvolumes] has two paths. With CAP_SYS_ADMIN it searches the
+// root tree (BTRFS_IOC_TREE_SEARCH_V2) and lists every subvolume. When
+// the search is refused (EPERM) it walks down instead, as libbtrfsutil
+// does for unprivileged users on Linux 4.18 and later, from the
+// subvolume that holds the given directory: BTRFS_IOC_GET_SUBVOL_ROOTREF
+// names the subvolumes directly inside one (in batches of 255),
+// BTRFS_IOC_INO_LOOKUP_USER resolves each one's path while checking that
+// the caller may search every directory on it, and
+// BTRFS_IOC_GET_SUBVOL_INFO on the opened subvolume gives its root item.
+// It lists that subvolume (unless it is the top level) and what the
+// caller can reach below it; a subvolume behind a directory the caller
+// may not search or open, one hidden by another mount, and everything
+// below them are left out. Each listed subvolume has every field the
+// privileged search gives, and paths stay relative to the top level
+// (for a mount of another subvolume, from its root in
+// /proc/self/mountinfo). The walk opens every subvolume and costs a few
+// system calls each: about 25 µs a subvolume on this project's benchmark
+// machine, some 2.4 times what the root tree search of `btrfs subvolume
+// list` as root takes, which btrfs-progs 6.2 refuses to other users.
 // Errors of system calls are *os.PathError or *os.SyscallError, so
 // errors.Is(err, fs.ErrExist), unix.ENOTEMPTY and friends hold; paths not
 // on btrfs fail with [ErrNotBtrfs], plain directories where a subvolume
