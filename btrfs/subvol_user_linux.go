@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hostadm/hostadm/internal/mountinfo"
 )
 
 // The unprivileged listing walks down from a subvolume the way
@@ -202,11 +204,11 @@ func mountedPath(fd int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	mi, err := os.ReadFile("/proc/self/mountinfo")
+	data, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		return "", err
 	}
-	root, point, ok := findMount(string(mi), stx.Mnt_id)
+	root, point, ok := findMount(string(data), stx.Mnt_id)
 	if !ok {
 		return "", fmt.Errorf("mount %d not in /proc/self/mountinfo", stx.Mnt_id)
 	}
@@ -219,37 +221,11 @@ func mountedPath(fd int) (string, error) {
 
 // findMount returns the root and mount point of mount id in mountinfo,
 // octal escapes decoded.
-func findMount(mountinfo string, id uint64) (root, point string, ok bool) {
-	want := strconv.FormatUint(id, 10) + " "
-	for line := range strings.SplitSeq(mountinfo, "\n") {
-		if !strings.HasPrefix(line, want) {
-			continue
+func findMount(data string, id uint64) (root, point string, ok bool) {
+	for _, m := range mountinfo.Parse([]byte(data)) {
+		if uint64(m.ID) == id {
+			return m.Root, m.MountPoint, true
 		}
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			return "", "", false
-		}
-		return unescapeOctal(f[3]), unescapeOctal(f[4]), true
 	}
 	return "", "", false
-}
-
-// unescapeOctal decodes the kernel's \ooo escapes of space, tab, newline
-// and backslash.
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

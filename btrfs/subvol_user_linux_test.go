@@ -25,9 +25,4 @@ func TestFindMount(t *testing.T) {
 			}
 		})
 	}
-	for in, want := range map[string]string{`a\040b`: "a b", `a\\b`: `a\\b`, `tail\04`: `tail\04`, `x\134y`: `x\y`} {
-		if got := unescapeOctal(in); got != want {
-			t.Errorf("unescapeOctal(%q) = %q, want %q", in, got, want)
-		}
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hostadm/hostadm/internal/mountinfo"
 	"github.com/hostadm/hostadm/internal/rootfs"
 	"github.com/hostadm/hostadm/internal/runner"
 )
@@ -322,28 +323,9 @@ func rootDataset(fsys *rootfs.FS) string {
 		if len(f) >= 3 && f[1] == "/" {
 			root = ""
 			if f[2] == "zfs" {
-				root = unescapeMount(f[0])
+				root = mountinfo.Unescape(f[0])
 			}
 		}
 	}
 	return root
-}
-
-// unescapeMount undoes the octal escapes of /proc/mounts ("\040").
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

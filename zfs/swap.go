@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hostadm/hostadm/internal/mountinfo"
 	"github.com/hostadm/hostadm/sysctl"
 )
 
@@ -208,7 +209,7 @@ func ParseSwaps(name string, data []byte) ([]SwapDevice, error) {
 		if err1 != nil || err2 != nil || err3 != nil {
 			return nil, &ParseError{File: name, Line: i + 1, Msg: "bad number"}
 		}
-		out = append(out, SwapDevice{Path: unescapeMount(f[0]), Type: f[1], Size: size * 1024, Used: used * 1024, Priority: prio})
+		out = append(out, SwapDevice{Path: mountinfo.Unescape(f[0]), Type: f[1], Size: size * 1024, Used: used * 1024, Priority: prio})
 	}
 	return out, nil
 }
