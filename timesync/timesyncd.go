@@ -206,6 +206,15 @@ func (c *TimesyncdConf) Set(key, value string) error {
 }
 
 func (c *TimesyncdConf) insert(i int, l iniLine) {
+	// An assignment that ends the file with a backslash would continue
+	// into the new line; a blank line ends it, as for systemd.
+	if i > 0 && c.lines[i-1].kind == iniAssign {
+		raw := c.lines[i-1].raw
+		if strings.HasSuffix(strings.TrimSpace(raw[strings.LastIndex(raw, "\n")+1:]), "\\") {
+			c.lines = slices.Insert(c.lines, i, iniLine{})
+			i++
+		}
+	}
 	c.lines = slices.Insert(c.lines, i, l)
 	if i == len(c.lines)-1 {
 		c.noEOL = false

@@ -158,7 +158,9 @@ func ParseRecord(line string) (r Record, ok bool, err error) {
 	}
 	seconds := func(s string) (time.Duration, error) {
 		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || v < 0 {
+		// NaN fails both comparisons; 1e9 s (31 years) is far beyond any
+		// run and far below time.Duration's limit.
+		if err != nil || !(v >= 0 && v < 1e9) {
 			return 0, fmt.Errorf("bad seconds %q", s)
 		}
 		return time.Duration(v * float64(time.Second)), nil
