@@ -81,7 +81,13 @@ func ParseLink(name string, data []byte) (*LinkFile, error) {
 			raw.WriteString(body + eol)
 			t := strings.TrimSpace(body)
 			isComment := logical.Len() == 0 && (strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";"))
-			if strings.HasSuffix(body, "\\") && !isComment && len(text) > 0 {
+			if strings.HasSuffix(body, "\\") && !isComment {
+				if len(text) == 0 {
+					// At the end of the file the continuation ends, as
+					// in systemd.
+					logical.WriteString(body[:len(body)-1])
+					break
+				}
 				logical.WriteString(body[:len(body)-1] + " ")
 				continue
 			}
@@ -170,7 +176,11 @@ func (f *LinkFile) Set(section, key, value string) {
 	}
 	nl := &LinkLine{Section: section, Key: key, Value: value}
 	if end >= 0 {
-		f.Lines = append(f.Lines[:end+1], append([]*LinkLine{nl}, f.Lines[end+1:]...)...)
+		add := []*LinkLine{nl}
+		if f.Lines[end].continues() {
+			add = []*LinkLine{{Section: section}, nl}
+		}
+		f.Lines = append(f.Lines[:end+1], append(add, f.Lines[end+1:]...)...)
 		return
 	}
 	if n := len(f.Lines); n > 0 {
@@ -179,6 +189,20 @@ func (f *LinkFile) Set(section, key, value string) {
 		}
 	}
 	f.Lines = append(f.Lines, &LinkLine{Section: section, Header: true}, nl)
+}
+
+// continues reports whether a line added after l would continue it: l
+// ends the file with a backslash outside a comment (the parser joins
+// such a line with the next one).
+func (l *LinkLine) continues() bool {
+	if l.regen() != l.orig {
+		return false
+	}
+	if t := strings.TrimSpace(l.Text); l.Key == "" && (strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";")) {
+		return false
+	}
+	raw := strings.TrimRight(l.raw, "\r\n")
+	return strings.HasSuffix(raw[strings.LastIndex(raw, "\n")+1:], "\\")
 }
 
 // Delete removes every line of key in section and reports whether there
