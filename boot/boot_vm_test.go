@@ -38,13 +38,11 @@ func partitionDisks(t testing.TB, n int) []string {
 	ctx := context.Background()
 	var esps []string
 	for _, dev := range testenv.VMDisks(t, n)[:n] {
-		out, err := exec.Command("blockdev", "--getsz", dev).Output()
+		sectors, ss, err := disk.Geometry(dev)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var sectors uint64
-		fmt.Sscan(strings.TrimSpace(string(out)), &sectors)
-		tb, err := disk.InstallerLayout(sectors, 512, &disk.LayoutOptions{DataType: disk.TypeZFS})
+		tb, err := disk.InstallerLayout(sectors, ss, &disk.LayoutOptions{DataType: disk.TypeZFS})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -66,11 +66,11 @@ func TestGRUBMode(t *testing.T) {
 	testenv.RequireTool(t, "grub-install", "update-grub", "grub-probe", "mkfs.ext4", "blkid", "fsck.vfat", "efibootmgr")
 	ctx := context.Background()
 	dev := testenv.VMDisks(t, grubDisk+1)[grubDisk]
-	var sectors uint64
-	if _, err := fmt.Sscan(run(t, "blockdev", "--getsz", dev), &sectors); err != nil {
+	sectors, ss, err := disk.Geometry(dev)
+	if err != nil {
 		t.Fatal(err)
 	}
-	tb, err := disk.InstallerLayout(sectors, 512, &disk.LayoutOptions{DataType: disk.TypeLinux})
+	tb, err := disk.InstallerLayout(sectors, ss, &disk.LayoutOptions{DataType: disk.TypeLinux})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -491,6 +491,21 @@ type WriterAtReaderAt interface {
 	io.WriterAt
 }
 
+// Geometry returns the number of logical sectors of a disk device or
+// image file and their size, the arguments of InstallerLayout for it.
+func Geometry(path string) (sectors uint64, sectorSize int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	size, ss, err := geometry(f)
+	if err != nil {
+		return 0, 0, err
+	}
+	return uint64(size) / uint64(ss), ss, nil
+}
+
 // Read reads the partition table of a disk device or image file.
 func Read(path string) (*Table, error) {
 	f, err := os.Open(path)

@@ -227,3 +227,17 @@ func TestTypeFromCode(t *testing.T) {
 		t.Errorf("unknown code: err = %v", err)
 	}
 }
+
+func TestGeometryImage(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "disk.img")
+	if err := os.WriteFile(img, make([]byte, 3<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sectors, ss, err := Geometry(img)
+	if err != nil || sectors != 6144 || ss != 512 {
+		t.Errorf("Geometry = %d, %d, %v; want 6144, 512", sectors, ss, err)
+	}
+	if _, _, err := Geometry(img + ".missing"); err == nil {
+		t.Error("Geometry of a missing file succeeded")
+	}
+}

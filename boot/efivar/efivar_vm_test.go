@@ -47,7 +47,11 @@ func TestEFIBootmgrAgrees(t *testing.T) {
 	f, err := disk.Read(dev)
 	if err != nil {
 		// A blank disk: give it the installer's layout.
-		tb, err := disk.InstallerLayout(sectors(t, dev), 512, nil)
+		sectors, ss, err := disk.Geometry(dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb, err := disk.InstallerLayout(sectors, ss, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,18 +87,6 @@ func TestEFIBootmgrAgrees(t *testing.T) {
 	if out := efibootmgr(t); strings.Contains(out, line) {
 		t.Errorf("entry still listed after delete:\n%s", out)
 	}
-}
-
-func sectors(t testing.TB, dev string) uint64 {
-	out, err := exec.Command("blockdev", "--getsz", dev).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n uint64
-	for _, c := range strings.TrimSpace(string(out)) {
-		n = n*10 + uint64(c-'0')
-	}
-	return n
 }
 
 // BenchmarkBootEntries reads every boot entry: decoded in Go against

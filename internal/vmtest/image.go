@@ -132,10 +132,7 @@ func (e *Env) BaseImage(ctx context.Context, a *Assets) (*Image, error) {
 		return img, nil
 	}
 	start := time.Now()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	stage, err := os.MkdirTemp(dir, "stage-")
+	stage, err := newStageDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +155,14 @@ func (e *Env) BaseImage(ctx context.Context, a *Assets) (*Image, error) {
 	}
 	e.logf("stage image: base initramfs %s (%d MiB, %d files) built in %.1fs", filepath.Base(cpio), img.size>>20, len(m.Files), time.Since(start).Seconds())
 	return img, nil
+}
+
+// newStageDir makes a scratch directory for an image's files in dir.
+func newStageDir(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	return os.MkdirTemp(dir, "stage-")
 }
 
 // saveImage writes an image's archive with write and its manifest, and

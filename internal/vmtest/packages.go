@@ -96,10 +96,7 @@ func (e *Env) packageImage(ctx context.Context, a *Assets, base *Image, names []
 		return img, nil
 	}
 	start = time.Now()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	stage, err := os.MkdirTemp(dir, "stage-")
+	stage, err := newStageDir(dir)
 	if err != nil {
 		return nil, err
 	}

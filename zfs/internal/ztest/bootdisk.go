@@ -2,7 +2,6 @@ package ztest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,13 +44,11 @@ func bootRoot(t testing.TB) string {
 // ZFS: BIOS boot, a 512 MiB ESP, and the pool's partition 3.
 func installerDisk(t testing.TB, dev string) {
 	t.Helper()
-	out, err := exec.Command("blockdev", "--getsz", dev).Output()
+	sectors, ss, err := disk.Geometry(dev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sectors uint64
-	fmt.Sscan(strings.TrimSpace(string(out)), &sectors)
-	tb, err := disk.InstallerLayout(sectors, 512, &disk.LayoutOptions{DataType: disk.TypeZFS})
+	tb, err := disk.InstallerLayout(sectors, ss, &disk.LayoutOptions{DataType: disk.TypeZFS})
 	if err != nil {
 		t.Fatal(err)
 	}
