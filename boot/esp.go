@@ -49,11 +49,7 @@ func (h hostDevices) open(d disk.BlockDevice, write bool) (*espDevice, error) {
 	if write {
 		flag = os.O_RDWR | os.O_EXCL
 	}
-	var f *os.File
-	err := whileBusy(func() (err error) {
-		f, err = os.OpenFile("/dev/"+d.Name, flag, 0)
-		return err
-	})
+	f, err := os.OpenFile("/dev/"+d.Name, flag, 0)
 	if err != nil {
 		return nil, err
 	}

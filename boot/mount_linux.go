@@ -1,10 +1,8 @@
 package boot
 
 import (
-	"errors"
 	"os"
 	"runtime"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,7 +27,7 @@ func withMountedESP(dev, dir string, fn func() error) error {
 			errc <- err
 			return
 		}
-		if err := whileBusy(func() error { return unix.Mount(dev, dir, "vfat", 0, "") }); err != nil {
+		if err := unix.Mount(dev, dir, "vfat", 0, ""); err != nil {
 			errc <- &os.PathError{Op: "mount", Path: dev, Err: err}
 			return
 		}
@@ -43,18 +41,4 @@ func withMountedESP(dev, dir string, fn func() error) error {
 		errc <- err
 	}()
 	return <-errc
-}
-
-// whileBusy retries op while it fails with EBUSY, for up to two seconds:
-// udev probes a partition right after a writer closes it, and the
-// kernel refuses an exclusive open (a mount, O_EXCL) meanwhile.
-func whileBusy(op func() error) error {
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		err := op()
-		if !errors.Is(err, unix.EBUSY) || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

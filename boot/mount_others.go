@@ -10,5 +10,3 @@ import (
 func withMountedESP(dev, dir string, fn func() error) error {
 	return fmt.Errorf("mount %s: %w", dev, errors.ErrUnsupported)
 }
-
-func whileBusy(op func() error) error { return op() }
