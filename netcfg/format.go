@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hostadm/hostadm/internal/textline"
 )
@@ -55,6 +56,7 @@ type regen interface {
 func (w *writer) node(x any) {
 	r := x.(regen)
 	n := r.stmtNode()
+	w.endContinuation()
 	if w.open {
 		w.b.WriteString(w.eol)
 		w.open = false
@@ -69,6 +71,28 @@ func (w *writer) node(x any) {
 	}
 	w.b.WriteString(text)
 	w.open = !strings.HasSuffix(text, "\n") && !strings.HasSuffix(text, "\r")
+}
+
+// endContinuation drops the backslashes among the blanks that end the
+// text written so far. ifupdown2 would join the next line to them; at the
+// end of a file they join nothing and mean nothing.
+func (w *writer) endContinuation() {
+	buf := w.b.Bytes()
+	i, found := len(buf), false
+	for i > 0 {
+		r, size := utf8.DecodeLastRune(buf[:i])
+		if r == '\\' {
+			found = true
+		} else if !pyIsSpaceOrBreak(r) {
+			break
+		}
+		i -= size
+	}
+	if found {
+		tail := bytes.ReplaceAll(buf[i:], []byte{'\\'}, nil)
+		w.b.Truncate(i)
+		w.b.Write(tail)
+	}
 }
 
 // eol returns the terminator of the node's raw text.

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hostadm/hostadm/internal/testenv"
 )
 
 const fixture = "../testdata/pve8"
@@ -157,6 +160,99 @@ func TestModprobeEdits(t *testing.T) {
 	}
 }
 
+func TestModprobeBackslashes(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, want string
+		value          string // zfs_arc_min as read, "" for unset
+	}{
+		// modprobe joins a continued line without a space.
+		{"join", "options zfs zfs_arc_min=1\\\n0\n", "options zfs zfs_arc_min=1\\\n0 zfs_arc_max=123\n", "10"},
+		{"escaped backslash", "options zfs zfs_arc_min=a\\\\\n", "options zfs zfs_arc_min=a\\\\ zfs_arc_max=123\n", "a\\"},
+		{"dangling at the end", "options zfs\\", "options zfs zfs_arc_max=123", ""},
+		{"dangling after a newline", "options zfs\\\n", "options zfs zfs_arc_max=123\n", ""},
+		{"other module dangling", "options kvm\\", "options kvm\\\n\noptions zfs zfs_arc_max=123\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := ParseModprobe("zfs.conf", []byte(tc.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, _, _ := m.Option("zfs", "zfs_arc_min"); v != tc.value {
+				t.Errorf("zfs_arc_min = %q, want %q", v, tc.value)
+			}
+			if err := m.SetOption("zfs", "zfs_arc_max", "123"); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(m.Format()); got != tc.want {
+				t.Errorf("edited file = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	m, _ := ParseModprobe("zfs.conf", []byte("options zfs a=x\\\\y zfs_arc_max=1\n"))
+	m.SetOption("zfs", "zfs_arc_max", "2")
+	if got := string(m.Format()); got != "options zfs a=x\\\\y zfs_arc_max=2\n" {
+		t.Errorf("in-place edit lost an escaped backslash: %q", got)
+	}
+}
+
+// TestModprobeMatchesKmod reads files with continued lines and escapes
+// as modprobe -c reads them.
+func TestModprobeMatchesKmod(t *testing.T) {
+	testenv.RequireTool(t, "modprobe")
+	in := "# c \\\noptions zfs x=1\n" +
+		"options zfs zfs_arc_min=1\\\n0 a=x\\\\y b=c\\d\n" +
+		"options hostadm-test \\\n  p=1 \\\n\tq=2\n" +
+		"options hostadm_test r=3\\"
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "t.conf"), []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("modprobe", "-C", dir, "-c").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) < 3 || f[0] != "options" || f[1] != "zfs" && f[1] != "hostadm_test" {
+			continue
+		}
+		for _, kv := range f[2:] {
+			k, v, _ := strings.Cut(kv, "=")
+			// modprobe keeps a backslash that ends the file as a 0xff byte.
+			want[f[1]+" "+k] = strings.TrimSuffix(v, "\xff")
+		}
+	}
+	m, err := ParseModprobe("t.conf", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, modprobeOptions(m)); diff != "" {
+		t.Errorf("options differ from modprobe -c (-modprobe +ours):\n%s", diff)
+	}
+	if len(want) != 6 {
+		t.Errorf("modprobe -c gave %d options, want 6: %v", len(want), want)
+	}
+}
+
+// modprobeOptions lists every module parameter a file sets, as modprobe
+// reads them.
+func modprobeOptions(m *ModprobeConf) map[string]string {
+	out := map[string]string{}
+	for _, l := range m.logical() {
+		f := strings.Fields(l.text)
+		if len(f) < 3 || f[0] != "options" {
+			continue
+		}
+		for _, kv := range f[2:] {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				out[strings.ReplaceAll(f[1], "-", "_")+" "+k] = v
+			}
+		}
+	}
+	return out
+}
+
 func FuzzModprobeRoundTrip(f *testing.F) {
 	f.Add(readTestdata(f, "../../testdata/pve8/etc/modprobe.d/zfs.conf"))
 	f.Add([]byte("options zfs zfs_arc_max=1 \\\n zfs_arc_min=0\n# c\n"))
@@ -168,6 +264,7 @@ func FuzzModprobeRoundTrip(f *testing.F) {
 		if string(m.Format()) != string(in) {
 			t.Fatalf("untouched file changed:\n%q\n%q", in, m.Format())
 		}
+		want := modprobeOptions(m)
 		if err := m.SetOption("zfs", "zfs_arc_max", "123"); err != nil {
 			t.Fatal(err)
 		}
@@ -177,6 +274,10 @@ func FuzzModprobeRoundTrip(f *testing.F) {
 		}
 		if v, _, ok := again.Option("zfs", "zfs_arc_max"); !ok || v != "123" {
 			t.Fatalf("edit lost: %q %v\n%s", v, ok, m.Format())
+		}
+		want["zfs zfs_arc_max"] = "123"
+		if diff := cmp.Diff(want, modprobeOptions(again)); diff != "" {
+			t.Fatalf("options changed (-want +got):\n%s\n%q\n%q", diff, in, m.Format())
 		}
 	})
 }
@@ -220,7 +321,7 @@ func TestZEDFixture(t *testing.T) {
 	if v, _, _ := again.Get("ZED_EMAIL_ADDR"); v != `admin@example.com "ops"` {
 		t.Errorf("reparsed ZED_EMAIL_ADDR = %q", v)
 	}
-	for _, bad := range []string{"ZED_EMAIL_ADDR=\"root\n", "ZED_X=$(reboot)\n", "hello world\n", "ZED_X=a b\n"} {
+	for _, bad := range []string{"ZED_EMAIL_ADDR=\"root\n", "ZED_X=$(reboot)\n", "hello world\n", "ZED_X=a b\n", "ZED_X=a\\\nZED_Y=b\n"} {
 		if _, err := ParseZED("bad.rc", []byte(bad)); !errors.Is(err, ErrSyntax) {
 			t.Errorf("ParseZED(%q) = %v, want a syntax error", bad, err)
 		}

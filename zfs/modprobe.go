@@ -37,22 +37,19 @@ type logicalLine struct {
 	text        string
 }
 
-// logical joins lines continued with a trailing backslash and drops
-// comments.
+// logical reads lines as modprobe does: a backslash before the end of
+// a line joins the next line without a space, a backslash before any
+// other character keeps that character, and one that ends the file is
+// dropped. Blank lines and comments are left out.
 func (m *ModprobeConf) logical() []logicalLine {
 	var out []logicalLine
 	for i := 0; i < len(m.lines); i++ {
 		l := logicalLine{first: i}
 		var b strings.Builder
 		for ; i < len(m.lines); i++ {
-			s := m.lines[i]
-			if c, ok := strings.CutSuffix(s, `\`); ok {
-				b.WriteString(c)
-				b.WriteByte(' ')
-				continue
+			if !unescapeLine(&b, m.lines[i]) {
+				break
 			}
-			b.WriteString(s)
-			break
 		}
 		l.last = min(i, len(m.lines)-1)
 		l.text = b.String()
@@ -61,6 +58,30 @@ func (m *ModprobeConf) logical() []logicalLine {
 		}
 	}
 	return out
+}
+
+// continues reports whether a physical line ends with a backslash that
+// is not itself escaped.
+func continues(s string) bool {
+	n := len(s) - len(strings.TrimRight(s, `\`))
+	return n%2 == 1
+}
+
+// unescapeLine appends a physical line's text to b and reports whether
+// it ends with a continuation backslash.
+func unescapeLine(b *strings.Builder, s string) (continues bool) {
+	for j := 0; j < len(s); j++ {
+		if s[j] != '\\' {
+			b.WriteByte(s[j])
+			continue
+		}
+		if j == len(s)-1 {
+			return true
+		}
+		j++
+		b.WriteByte(s[j])
+	}
+	return false
 }
 
 // Option returns a module parameter set by an options line: the last
@@ -131,10 +152,15 @@ func (m *ModprobeConf) SetOption(module, param, value string) error {
 		}
 	}
 	if last >= 0 {
+		// A module's last options line can only end with a backslash
+		// at the end of the file, where modprobe drops it.
+		if continues(m.lines[last]) {
+			m.lines[last] = m.lines[last][:len(m.lines[last])-1]
+		}
 		m.lines[last] += " " + want
 		return nil
 	}
-	if n := len(m.lines); n > 0 && strings.HasSuffix(m.lines[n-1], `\`) {
+	if n := len(m.lines); n > 0 && continues(m.lines[n-1]) {
 		m.lines = append(m.lines, "") // end the dangling continuation
 	}
 	m.lines = append(m.lines, "options "+module+" "+want)
@@ -173,8 +199,10 @@ func (m *ModprobeConf) DeleteOption(module, param string) bool {
 	return found
 }
 
-// replace rewrites a logical line as one physical line.
+// replace rewrites a logical line as one physical line, escaping its
+// backslashes again.
 func (m *ModprobeConf) replace(l logicalLine, text string) {
+	text = strings.ReplaceAll(text, `\`, `\\`)
 	m.lines = append(m.lines[:l.first], append([]string{text}, m.lines[l.last+1:]...)...)
 }
 

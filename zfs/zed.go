@@ -125,6 +125,8 @@ func shellValue(s string) (string, error) {
 		case c == '\\' && i+1 < len(s):
 			i++
 			b.WriteByte(s[i])
+		case c == '\\':
+			return "", errors.New("a backslash at the end of the line continues it onto the next; not supported")
 		case c == '$' || c == '`' || c == ';' || c == '|' || c == '&' || c == '(' || c == ')' || c == '<' || c == '>':
 			return "", fmt.Errorf("shell syntax %q is not supported", c)
 		default:
