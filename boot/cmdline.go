@@ -158,7 +158,7 @@ func (c *Cmdline) Set(p Param) bool {
 	b.WriteString(c.text[last:])
 	c.text = b.String()
 	if !done {
-		if strings.TrimSpace(c.text) != "" && !isBlank(c.text[len(c.text)-1]) {
+		if c.text != "" && !isBlank(c.text[len(c.text)-1]) {
 			c.text += " "
 		}
 		c.text += p.String()

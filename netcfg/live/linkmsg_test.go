@@ -1,6 +1,7 @@
 package live
 
 import (
+	"encoding/binary"
 	"net"
 	"strings"
 	"testing"
@@ -111,6 +112,14 @@ func encodeLink(t *testing.T, l Link, master, parent uint32) []byte {
 	b, err := m.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
+	}
+	// rtnetlink does not encode the read-only permanent address.
+	if len(l.PermMAC) > 0 {
+		n := 4 + len(l.PermMAC)
+		b = binary.NativeEndian.AppendUint16(b, uint16(n))
+		b = binary.NativeEndian.AppendUint16(b, iflaPermAddress)
+		b = append(b, l.PermMAC...)
+		b = append(b, make([]byte, (4-n%4)%4)...)
 	}
 	return b
 }
