@@ -62,19 +62,7 @@ func BenchmarkListSubvolumes(b *testing.B) {
 	mnt, _, _ := newFS(b, 1, 8<<30, MkfsPlan{}, "")
 	c := newClient(b)
 	const n = 10000
-	for i := range n {
-		// A hundred directories of a hundred subvolumes, like guests'
-		// volumes under a storage's images/VMID directories.
-		dir := filepath.Join(mnt, "images", fmt.Sprint(i/100))
-		if i%100 == 0 {
-			if err := exec.Command("mkdir", "-p", dir).Run(); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := c.CreateSubvolume(filepath.Join(dir, fmt.Sprintf("subvol-%d-disk-0.subvol", i))); err != nil {
-			b.Fatal(err)
-		}
-	}
+	makeSubvolumes(b, c, mnt, n, false)
 	b.Run("hostadm", func(b *testing.B) {
 		for b.Loop() {
 			subs, err := c.Subvolumes(mnt)
@@ -83,15 +71,7 @@ func BenchmarkListSubvolumes(b *testing.B) {
 			}
 		}
 	})
-	b.Run("vs=btrfs-cli", func(b *testing.B) {
-		testenv.RequireTool(b, "btrfs")
-		for b.Loop() {
-			out, err := exec.Command("btrfs", "subvolume", "list", mnt).Output()
-			if err != nil || strings.Count(string(out), "\n") != n {
-				b.Fatalf("%v", err)
-			}
-		}
-	})
+	benchBtrfsSubvolumeList(b, mnt, n)
 }
 
 // BenchmarkListSubvolumesUnprivileged lists 1,000 subvolumes the way a
@@ -105,23 +85,7 @@ func BenchmarkListSubvolumesUnprivileged(b *testing.B) {
 	mnt, _, _ := newFS(b, 1, 4<<30, MkfsPlan{}, "")
 	c := newClient(b)
 	const n = 1000
-	for i := range n {
-		// Ten directories of a hundred subvolumes, each with a nested
-		// one every tenth.
-		dir := filepath.Join(mnt, "images", fmt.Sprint(i/100))
-		if i%100 == 0 {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				b.Fatal(err)
-			}
-		}
-		name := filepath.Join(dir, fmt.Sprintf("subvol-%d-disk-0.subvol", i))
-		if i%10 == 1 {
-			name = filepath.Join(dir, fmt.Sprintf("subvol-%d-disk-0.subvol", i-1), "nested")
-		}
-		if err := c.CreateSubvolume(name); err != nil {
-			b.Fatal(err)
-		}
-	}
+	makeSubvolumes(b, c, mnt, n, true)
 	fd, err := c.openPath(mnt)
 	if err != nil {
 		b.Fatal(err)
@@ -135,7 +99,34 @@ func BenchmarkListSubvolumesUnprivileged(b *testing.B) {
 			}
 		}
 	})
-	b.Run("vs=btrfs", func(b *testing.B) {
+	benchBtrfsSubvolumeList(b, mnt, n)
+}
+
+// makeSubvolumes creates n subvolumes in directories of a hundred under
+// images/, like guests' volumes under a storage's images/VMID
+// directories. With nested, every tenth is nested in the one before.
+func makeSubvolumes(b *testing.B, c *Client, mnt string, n int, nested bool) {
+	for i := range n {
+		dir := filepath.Join(mnt, "images", fmt.Sprint(i/100))
+		if i%100 == 0 {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				b.Fatal(err)
+			}
+		}
+		name := filepath.Join(dir, fmt.Sprintf("subvol-%d-disk-0.subvol", i))
+		if nested && i%10 == 1 {
+			name = filepath.Join(dir, fmt.Sprintf("subvol-%d-disk-0.subvol", i-1), "nested")
+		}
+		if err := c.CreateSubvolume(name); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchBtrfsSubvolumeList is the anchor of the listing benchmarks:
+// `btrfs subvolume list` of the n subvolumes under mnt.
+func benchBtrfsSubvolumeList(b *testing.B, mnt string, n int) {
+	b.Run("vs=btrfs-cli", func(b *testing.B) {
 		testenv.RequireTool(b, "btrfs")
 		for b.Loop() {
 			out, err := exec.Command("btrfs", "subvolume", "list", mnt).Output()
