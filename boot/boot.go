@@ -29,6 +29,7 @@ const (
 	grubCmdlineLinux    = "GRUB_CMDLINE_LINUX"
 	espKernelDir        = "EFI/proxmox"
 	loaderConfPath      = "loader/loader.conf"
+	randomSeedPath      = "loader/random-seed"
 	loaderEntriesDir    = "loader/entries"
 	defaultLoaderTitle  = "Proxmox Virtual Environment"
 	minESPSize          = 256 << 20

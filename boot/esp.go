@@ -323,11 +323,8 @@ func (m *Manager) installSystemdBoot(g *fat.FS) error {
 	if _, err := rand.Read(seed); err != nil {
 		return err
 	}
-	return writeAtomic(g, randomSeedPath, seed)
+	return writeAtomic(g, "/"+randomSeedPath, seed)
 }
-
-// randomSeedPath is systemd-boot's random seed on the ESP.
-const randomSeedPath = "/loader/random-seed"
 
 // writeAtomic replaces a file on a FAT file system by writing a temporary
 // name and renaming it over the old one, unless it already has the

@@ -131,7 +131,7 @@ func TestFormatInitRefresh(t *testing.T) {
 			t.Errorf("init %s: SystemToken = %v", p, res.SystemToken)
 		}
 	}
-	seedA, seedB := espFiles(t, fd, "sda")[randomSeedPath], espFiles(t, fd, "sdb")[randomSeedPath]
+	seedA, seedB := espFiles(t, fd, "sda")["/"+randomSeedPath], espFiles(t, fd, "sdb")["/"+randomSeedPath]
 	if len(seedA) != 32 || len(seedB) != 32 || seedA == seedB {
 		t.Errorf("random seeds: %q, %q; want two different 32-byte seeds", seedA, seedB)
 	}
@@ -435,7 +435,7 @@ func TestInitVirtualMachine(t *testing.T) {
 	if s.Exists("LoaderSystemToken", loaderVendorGUID) {
 		t.Error("LoaderSystemToken written in a virtual machine")
 	}
-	if seed := espFiles(t, fd, "sda")[randomSeedPath]; len(seed) != 32 {
+	if seed := espFiles(t, fd, "sda")["/"+randomSeedPath]; len(seed) != 32 {
 		t.Errorf("random seed: %d bytes", len(seed))
 	}
 }

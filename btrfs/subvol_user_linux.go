@@ -208,7 +208,7 @@ func mountedPath(fd int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	root, point, ok := findMount(string(data), stx.Mnt_id)
+	root, point, ok := findMount(data, stx.Mnt_id)
 	if !ok {
 		return "", fmt.Errorf("mount %d not in /proc/self/mountinfo", stx.Mnt_id)
 	}
@@ -221,8 +221,8 @@ func mountedPath(fd int) (string, error) {
 
 // findMount returns the root and mount point of mount id in mountinfo,
 // octal escapes decoded.
-func findMount(data string, id uint64) (root, point string, ok bool) {
-	for _, m := range mountinfo.Parse([]byte(data)) {
+func findMount(data []byte, id uint64) (root, point string, ok bool) {
+	for _, m := range mountinfo.Parse(data) {
 		if uint64(m.ID) == id {
 			return m.Root, m.MountPoint, true
 		}

@@ -19,7 +19,7 @@ func TestFindMount(t *testing.T) {
 		{"missing", 99, "", "", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			root, point, ok := findMount(mi, tt.id)
+			root, point, ok := findMount([]byte(mi), tt.id)
 			if root != tt.root || point != tt.point || ok != tt.ok {
 				t.Errorf("findMount(%d) = %q, %q, %v; want %q, %q, %v", tt.id, root, point, ok, tt.root, tt.point, tt.ok)
 			}

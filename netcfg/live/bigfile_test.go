@@ -11,10 +11,15 @@ import (
 // over the bonds (bondN.ID), and bridges vmbr1.., the first ones with a
 // bond as port, each with an address.
 func bigFile(bridges, bonds, vlans int) string {
+	return bigFileSlaves(bridges, bonds, vlans, func(int) string { return "none" })
+}
+
+// bigFileSlaves is bigFile with slave(i) as the bond-slaves of bond i.
+func bigFileSlaves(bridges, bonds, vlans int, slave func(bond int) string) string {
 	var b strings.Builder
 	b.WriteString("auto lo\niface lo inet loopback\n")
 	for i := range bonds {
-		fmt.Fprintf(&b, "\nauto bond%d\niface bond%d inet manual\n\tbond-slaves none\n\tbond-miimon 100\n\tbond-mode 802.3ad\n\tbond-xmit-hash-policy layer2+3\n", i, i)
+		fmt.Fprintf(&b, "\nauto bond%d\niface bond%d inet manual\n\tbond-slaves %s\n\tbond-miimon 100\n\tbond-mode 802.3ad\n\tbond-xmit-hash-policy layer2+3\n", i, i, slave(i))
 	}
 	for i := range vlans {
 		bond := i % max(bonds, 1)
