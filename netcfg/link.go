@@ -46,6 +46,9 @@ type LinkLine struct {
 	Num int
 
 	raw, orig, indent string
+	// open is true for a line whose continuation is still open at the
+	// end of the file: a line added after it would join it.
+	open bool
 }
 
 func (l *LinkLine) regen() string {
@@ -68,34 +71,40 @@ func ParseLink(name string, data []byte) (*LinkFile, error) {
 	num := 0
 	text := string(data)
 	for len(text) > 0 {
-		// One logical line: physical lines joined while they end in a
-		// backslash (not in comments).
+		// One logical line, read as systemd does: physical lines joined
+		// while they end in an unescaped backslash (not in a comment),
+		// skipping comment lines within; a continuation still open at
+		// the end of the file ends there.
 		var raw strings.Builder
 		var logical strings.Builder
 		first := num + 1
-		eol := ""
+		open, cont := false, false
 		for {
 			num++
-			var body string
+			var body, eol string
 			body, eol, text = textline.Cut(text, true)
 			raw.WriteString(body + eol)
-			t := strings.TrimSpace(body)
-			isComment := logical.Len() == 0 && (strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";"))
-			if strings.HasSuffix(body, "\\") && !isComment {
-				if len(text) == 0 {
-					// At the end of the file the continuation ends, as
-					// in systemd.
-					logical.WriteString(body[:len(body)-1])
-					break
+			comment := isLinkComment(body)
+			switch {
+			case cont && comment:
+			case !comment && textline.Continues(body):
+				body = body[:len(body)-1]
+				if len(text) > 0 {
+					body += " "
 				}
-				logical.WriteString(body[:len(body)-1] + " ")
-				continue
+				logical.WriteString(body)
+				cont = true
+			default:
+				logical.WriteString(body)
+				cont = false
 			}
-			logical.WriteString(body)
-			break
+			if !cont || len(text) == 0 {
+				open = cont
+				break
+			}
 		}
 		line := logical.String()
-		l := &LinkLine{Num: first, raw: raw.String(), Section: section}
+		l := &LinkLine{Num: first, raw: raw.String(), Section: section, open: open}
 		t := strings.TrimSpace(line)
 		l.indent = line[:len(line)-len(strings.TrimLeft(line, " \t"))]
 		switch {
@@ -192,17 +201,15 @@ func (f *LinkFile) Set(section, key, value string) {
 }
 
 // continues reports whether a line added after l would continue it: l
-// ends the file with a backslash outside a comment (the parser joins
-// such a line with the next one).
+// is unchanged and its continuation is open at the end of the file.
 func (l *LinkLine) continues() bool {
-	if l.regen() != l.orig {
-		return false
-	}
-	if t := strings.TrimSpace(l.Text); l.Key == "" && (strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";")) {
-		return false
-	}
-	raw := strings.TrimRight(l.raw, "\r\n")
-	return strings.HasSuffix(raw[strings.LastIndex(raw, "\n")+1:], "\\")
+	return l.open && l.regen() == l.orig
+}
+
+// isLinkComment reports whether a physical line is a comment for systemd.
+func isLinkComment(line string) bool {
+	t := strings.TrimLeft(line, " \t")
+	return t != "" && (t[0] == '#' || t[0] == ';')
 }
 
 // Delete removes every line of key in section and reports whether there

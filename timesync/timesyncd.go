@@ -35,6 +35,9 @@ type iniLine struct {
 	key     string
 	value   string
 	num     int // first physical line, 0 for a new line
+	// open is true for an assignment whose continuation is still open
+	// at the end of the file: the next line would join it.
+	open bool
 }
 
 // ParseTimesyncdConf parses a timesyncd configuration file; name is
@@ -60,15 +63,29 @@ func ParseTimesyncdConf(name string, data []byte) (*TimesyncdConf, error) {
 			c.lines = append(c.lines, iniLine{raw: raw, kind: iniSection, section: section, num: num})
 			continue
 		}
-		// An assignment, possibly continued by trailing backslashes.
+		// An assignment, possibly continued by trailing backslashes. As
+		// in systemd, the backslash becomes a blank (the blanks around it
+		// are folded into one), comment lines within are skipped, and one
+		// that ends the file continues into nothing.
 		full := raw
-		logical := strings.TrimRight(t, " \t")
-		for strings.HasSuffix(logical, "\\") && i+1 < len(phys) {
-			i++
-			full += "\n" + phys[i]
-			logical = strings.TrimRight(logical[:len(logical)-1], " \t") + " " + strings.TrimSpace(phys[i])
+		logical := strings.TrimSuffix(raw, "\r")
+		open := false
+		for textline.Continues(logical) {
+			logical = strings.TrimRight(logical[:len(logical)-1], " \t") + " "
+			j := i + 1
+			for j < len(phys) && isComment(phys[j]) {
+				j++
+			}
+			for _, l := range phys[i+1 : min(j+1, len(phys))] {
+				full += "\n" + l
+			}
+			if j >= len(phys) {
+				i, open = len(phys)-1, true
+				break
+			}
+			i = j
+			logical += strings.TrimLeft(strings.TrimSuffix(phys[j], "\r"), " \t")
 		}
-		logical = strings.TrimSuffix(logical, "\\")
 		k, v, ok := strings.Cut(logical, "=")
 		if !ok {
 			return nil, &ParseError{File: name, Line: num, Col: len(raw) - len(strings.TrimLeft(raw, " \t")) + 1, Msg: fmt.Sprintf("%q is not a Key=Value assignment", t), Err: ErrSyntax}
@@ -76,9 +93,15 @@ func ParseTimesyncdConf(name string, data []byte) (*TimesyncdConf, error) {
 		if section == "" {
 			return nil, &ParseError{File: name, Line: num, Col: 1, Msg: "assignment outside of a section", Err: ErrSyntax}
 		}
-		c.lines = append(c.lines, iniLine{raw: full, kind: iniAssign, section: section, key: strings.TrimSpace(k), value: strings.TrimSpace(v), num: num})
+		c.lines = append(c.lines, iniLine{raw: full, kind: iniAssign, section: section, key: strings.TrimSpace(k), value: strings.TrimSpace(v), num: num, open: open})
 	}
 	return c, nil
+}
+
+// isComment reports whether a physical line is a comment for systemd.
+func isComment(line string) bool {
+	t := strings.TrimLeft(line, " \t\n\r")
+	return t != "" && (t[0] == '#' || t[0] == ';')
 }
 
 // Name returns the file name given to ParseTimesyncdConf.
@@ -206,14 +229,11 @@ func (c *TimesyncdConf) Set(key, value string) error {
 }
 
 func (c *TimesyncdConf) insert(i int, l iniLine) {
-	// An assignment that ends the file with a backslash would continue
-	// into the new line; a blank line ends it, as for systemd.
-	if i > 0 && c.lines[i-1].kind == iniAssign {
-		raw := c.lines[i-1].raw
-		if strings.HasSuffix(strings.TrimSpace(raw[strings.LastIndex(raw, "\n")+1:]), "\\") {
-			c.lines = slices.Insert(c.lines, i, iniLine{})
-			i++
-		}
+	// An assignment whose continuation is open at the end of the file
+	// would swallow the new line; a blank line ends it, as for systemd.
+	if i > 0 && c.lines[i-1].open {
+		c.lines = slices.Insert(c.lines, i, iniLine{})
+		i++
 	}
 	c.lines = slices.Insert(c.lines, i, l)
 	if i == len(c.lines)-1 {

@@ -71,6 +71,50 @@ func TestTimesyncdLists(t *testing.T) {
 	}
 }
 
+// TestTimesyncdContinuations reads backslash continuations as systemd's
+// configuration parser does.
+func TestTimesyncdContinuations(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		ntp      []string // the NTP= values
+		fallback []string // the FallbackNTP= values
+	}{
+		{"escaped backslash ends the line", "[Time]\nNTP=a\\\\\nFallbackNTP=b\n", []string{`a\\`}, []string{"b"}},
+		{"blank after the backslash", "[Time]\nNTP=a\\ \nFallbackNTP=b\n", []string{`a\`}, []string{"b"}},
+		{"comment within is skipped", "[Time]\nNTP=a \\\n# FallbackNTP=x\n  b\nFallbackNTP=c\n", []string{"a b"}, []string{"c"}},
+		{"CRLF", "[Time]\r\nNTP=a \\\r\nb\r\n", []string{"a b"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseTimesyncdConf("t.conf", []byte(tc.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(c.Format()) != tc.in {
+				t.Errorf("round trip changed the file")
+			}
+			if diff := cmp.Diff(tc.ntp, c.Values("NTP")); diff != "" {
+				t.Errorf("NTP (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.fallback, c.Values("FallbackNTP")); diff != "" {
+				t.Errorf("FallbackNTP (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// A continuation still open at the end of the file, past a comment,
+	// would swallow a new line: a blank line ends it.
+	c, err := ParseTimesyncdConf("t.conf", []byte("[Time]\nNTP=a \\\n# c\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set("FallbackNTP", "b"); err != nil {
+		t.Fatal(err)
+	}
+	want := "[Time]\nNTP=a \\\n# c\n\nFallbackNTP=b\n"
+	if got := string(c.Format()); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
 func TestTimesyncdErrors(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{"NTP=a\n", "t.conf:1:1: assignment outside of a section"},

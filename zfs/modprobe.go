@@ -3,6 +3,8 @@ package zfs
 import (
 	"bytes"
 	"strings"
+
+	"github.com/hostadm/hostadm/internal/textline"
 )
 
 // ModprobeConf is a modprobe.d configuration file, such as
@@ -58,13 +60,6 @@ func (m *ModprobeConf) logical() []logicalLine {
 		}
 	}
 	return out
-}
-
-// continues reports whether a physical line ends with a backslash that
-// is not itself escaped.
-func continues(s string) bool {
-	n := len(s) - len(strings.TrimRight(s, `\`))
-	return n%2 == 1
 }
 
 // unescapeLine appends a physical line's text to b and reports whether
@@ -154,13 +149,13 @@ func (m *ModprobeConf) SetOption(module, param, value string) error {
 	if last >= 0 {
 		// A module's last options line can only end with a backslash
 		// at the end of the file, where modprobe drops it.
-		if continues(m.lines[last]) {
+		if textline.Continues(m.lines[last]) {
 			m.lines[last] = m.lines[last][:len(m.lines[last])-1]
 		}
 		m.lines[last] += " " + want
 		return nil
 	}
-	if n := len(m.lines); n > 0 && continues(m.lines[n-1]) {
+	if n := len(m.lines); n > 0 && textline.Continues(m.lines[n-1]) {
 		m.lines = append(m.lines, "") // end the dangling continuation
 	}
 	m.lines = append(m.lines, "options "+module+" "+want)

@@ -3,7 +3,8 @@
 // terminators and writing them back so that untouched ones keep their
 // exact bytes ([Cut], [Format]), and, for formats whose lines end in "\n"
 // only, splitting and joining lines with a note of a missing final
-// newline ([Split], [Join]).
+// newline ([Split], [Join]); and the backslash continuation rule that
+// systemd's and modprobe's configuration files share ([Continues]).
 package textline
 
 import "strings"
@@ -102,4 +103,13 @@ func Format[L any](lines []L, raw func(L) string, text func(L) (string, bool)) [
 		open = EOL(out) == ""
 	}
 	return []byte(b.String())
+}
+
+// Continues reports whether line (without its terminator) continues onto
+// the next one: it ends with a backslash that is not itself escaped by
+// one before it, as systemd's configuration parser and modprobe read
+// lines. Blanks after the backslash end the continuation.
+func Continues(line string) bool {
+	n := len(line) - len(strings.TrimRight(line, `\`))
+	return n%2 == 1
 }

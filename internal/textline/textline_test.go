@@ -84,3 +84,21 @@ func FuzzSplitJoin(f *testing.F) {
 		}
 	})
 }
+
+func TestContinues(t *testing.T) {
+	for line, want := range map[string]bool{
+		"":        false,
+		`\`:       true,
+		`a \`:     true,
+		`a \\`:    false,
+		`a \\\`:   true,
+		`a \ `:    false,
+		`a\b`:     false,
+		"a \\\r":  false,
+		`\\\\\\\`: true,
+	} {
+		if got := Continues(line); got != want {
+			t.Errorf("Continues(%q) = %v, want %v", line, got, want)
+		}
+	}
+}
