@@ -132,12 +132,13 @@ func ParseSmartdConf(name string, data []byte) (*SmartdConf, error) {
 			l := strings.TrimRight(lines[i], "\n")
 			i++
 			body, _, _ := strings.Cut(l, "#")
-			if strings.HasSuffix(body, "\\") && i < len(lines) {
-				logical.WriteString(strings.TrimSuffix(body, "\\") + " ")
+			if c, ok := cutContinuation(body); ok && i < len(lines) {
+				logical.WriteString(c + " ")
 				continue
 			}
 			// A backslash on the last line continues into nothing.
-			logical.WriteString(strings.TrimSuffix(body, "\\"))
+			c, _ := cutContinuation(body)
+			logical.WriteString(c)
 			break
 		}
 		text := strings.Join(lines[start:i], "")
@@ -197,7 +198,19 @@ func continues(text string) bool {
 		text = text[i+1:]
 	}
 	body, _, _ := strings.Cut(text, "#")
-	return strings.HasSuffix(body, "\\")
+	_, ok := cutContinuation(body)
+	return ok
+}
+
+// cutContinuation removes the backslash that continues a line, as smartd
+// reads it: the last one, followed by blanks only (comments are cut off
+// before).
+func cutContinuation(body string) (string, bool) {
+	i := strings.LastIndexByte(body, '\\')
+	if i < 0 || strings.Trim(body[i+1:], " \t") != "" {
+		return body, false
+	}
+	return body[:i], true
 }
 
 // insert puts a new block at index i, after a blank line when the block

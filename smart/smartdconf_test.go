@@ -177,3 +177,25 @@ func FuzzSmartdConf(f *testing.F) {
 		}
 	})
 }
+
+// TestSmartdConfContinuation: as in smartd, a backslash continues a line
+// when only blanks (or a comment) follow it.
+func TestSmartdConfContinuation(t *testing.T) {
+	for _, in := range []string{
+		"/dev/sda -a \\ \n  -m root\n",
+		"/dev/sda -a \\\t# all\n  -m root\n",
+		"/dev/sda -a \\\n  -m root\n",
+	} {
+		c, err := ParseSmartdConf("smartd.conf", []byte(in))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		e := c.Entry("/dev/sda")
+		if e == nil || !e.Has("-a") || e.Mail() != "root" || len(c.Entries()) != 1 {
+			t.Errorf("%q: entries %+v", in, c.Entries())
+		}
+		if string(c.Format()) != in {
+			t.Errorf("%q: round trip changed the file", in)
+		}
+	}
+}
